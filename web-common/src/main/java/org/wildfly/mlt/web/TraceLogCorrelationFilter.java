@@ -1,0 +1,46 @@
+package org.wildfly.mlt.web;
+
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import jakarta.annotation.Priority;
+import jakarta.ws.rs.Priorities;
+import jakarta.ws.rs.container.ContainerRequestContext;
+import jakarta.ws.rs.container.ContainerRequestFilter;
+import jakarta.ws.rs.container.ContainerResponseContext;
+import jakarta.ws.rs.container.ContainerResponseFilter;
+import jakarta.ws.rs.ext.Provider;
+import org.jboss.logging.MDC;
+
+/**
+ * Links logs and traces: puts the server span's trace_id and span_id in the logging MDC (WildFly does not), and
+ * tags the span with the request id. Runs after MicroProfile Telemetry's server filter (priority USER), which makes
+ * the server span current; its response side runs before that span ends.
+ */
+@Provider
+@Priority(Priorities.USER + 10)
+public class TraceLogCorrelationFilter implements ContainerRequestFilter, ContainerResponseFilter {
+
+    public static final String TRACE_ID = "trace_id";
+    public static final String SPAN_ID = "span_id";
+
+    @Override
+    public void filter(ContainerRequestContext request) {
+        Span span = Span.current();
+        SpanContext context = span.getSpanContext();
+        if (!context.isValid()) {
+            return;
+        }
+        MDC.put(TRACE_ID, context.getTraceId());
+        MDC.put(SPAN_ID, context.getSpanId());
+        Object requestId = request.getProperty(RequestIds.MDC_KEY);
+        if (requestId != null) {
+            span.setAttribute(RequestIds.SPAN_ATTRIBUTE, requestId.toString());
+        }
+    }
+
+    @Override
+    public void filter(ContainerRequestContext request, ContainerResponseContext response) {
+        MDC.remove(TRACE_ID);
+        MDC.remove(SPAN_ID);
+    }
+}

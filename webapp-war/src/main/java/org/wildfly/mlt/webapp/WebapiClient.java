@@ -1,0 +1,20 @@
+package org.wildfly.mlt.webapp;
+
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import org.eclipse.microprofile.rest.client.annotation.RegisterClientHeaders;
+import org.eclipse.microprofile.rest.client.inject.RegisterRestClient;
+
+/** webapi over HTTP; base URL and timeouts are the "webapi/mp-rest/*" MicroProfile Config keys. */
+@RegisterRestClient(configKey = "webapi")
+@RegisterClientHeaders(RequestIdHeadersFactory.class)
+@Produces(MediaType.APPLICATION_JSON)
+public interface WebapiClient {
+
+    @GET
+    @Path("/add")
+    Sum add(@QueryParam("a") long a, @QueryParam("b") long b);
+}
