@@ -1,0 +1,81 @@
+package org.wildfly.mlt.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.time.Duration;
+import org.jboss.arquillian.container.test.api.RunAsClient;
+import org.jboss.arquillian.junit5.ArquillianExtension;
+import org.jboss.as.controller.client.ModelControllerClient;
+import org.jboss.as.controller.client.helpers.Operations;
+import org.jboss.dmr.ModelNode;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** MicroProfile Health on the management interface, and webapp's readiness following webapi. */
+@ExtendWith(ArquillianExtension.class)
+@RunAsClient
+class HealthIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+    @ParameterizedTest
+    @ValueSource(strings = {"live", "ready", "started"})
+    void probesAreUp(String probe) throws Exception {
+        var response = Http.get(Http.MANAGEMENT + "/health/" + probe);
+        assertEquals(200, response.statusCode(), response.body());
+        assertEquals("UP", JSON.readTree(response.body()).get("status").asText());
+    }
+
+    @Test
+    void webappIsNotReadyWhileWebapiIsUndeployed() throws Exception {
+        try (ModelControllerClient management = ModelControllerClient.Factory.create(InetAddress.getLoopbackAddress(), 9990)) {
+            execute(management, "undeploy");
+            try {
+                JsonNode down = Await.until(TIMEOUT, HealthIT::readiness,
+                        r -> "DOWN".equals(webapiCheck(r)), "webapp readiness to report webapi DOWN");
+                assertEquals("DOWN", down.get("status").asText());
+                var service = Http.get(Http.APP + "/webapp/service", "Accept", "application/json");
+                assertTrue(service.statusCode() == 502 || service.statusCode() == 503, service.body());
+                ServiceEndpointsIT.assertProblem(service, service.statusCode());
+            } finally {
+                execute(management, "deploy");
+            }
+            JsonNode up = Await.until(TIMEOUT, HealthIT::readiness,
+                    r -> "UP".equals(r.get("status").asText()), "readiness UP after webapi is redeployed");
+            assertEquals("UP", webapiCheck(up));
+            assertEquals(200, Http.get(Http.APP + "/webapp/service").statusCode());
+        }
+    }
+
+    private static JsonNode readiness() {
+        try {
+            return JSON.readTree(Http.get(Http.MANAGEMENT + "/health/ready").body());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String webapiCheck(JsonNode readiness) {
+        for (JsonNode check : readiness.path("checks")) {
+            if ("webapi".equals(check.path("name").asText())) {
+                return check.path("status").asText();
+            }
+        }
+        return "missing";
+    }
+
+    private static void execute(ModelControllerClient management, String operation) throws IOException {
+        ModelNode result = management.execute(
+                Operations.createOperation(operation, Operations.createAddress("deployment", "webapi.war")));
+        assertTrue(Operations.isSuccessfulOutcome(result), result.toString());
+    }
+}

@@ -1,0 +1,117 @@
+package org.wildfly.mlt.it;
+
+import com.google.protobuf.ByteString;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import io.opentelemetry.proto.trace.v1.ScopeSpans;
+import io.opentelemetry.proto.trace.v1.Span;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.util.HexFormat;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * TEST FIXTURE, not product: an OTLP/HTTP endpoint that decodes the real protobuf export requests the server sends
+ * and keeps the spans, so tests can assert on them. It stands in for Jaeger, which cannot run on the test machine.
+ */
+public final class OtlpTestReceiver {
+
+    /** A received span, with ids as lowercase hex like in logs and exemplars. */
+    public record ReceivedSpan(String service, String traceId, String spanId, String parentSpanId, String name,
+                               Span.SpanKind kind, Map<String, String> attributes) {
+    }
+
+    private static OtlpTestReceiver instance;
+
+    private final HttpServer server;
+    private final List<ReceivedSpan> spans = new CopyOnWriteArrayList<>();
+
+    private OtlpTestReceiver(int port) throws IOException {
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 0);
+        server.createContext("/v1/traces", this::receiveTraces);
+        // Metrics and logs are not exported over OTLP by this configuration; answer politely if they ever are.
+        server.createContext("/", exchange -> respond(exchange, new byte[0]));
+        server.start();
+    }
+
+    /** The one receiver of this test JVM, on the port the server under test was configured with. */
+    public static synchronized OtlpTestReceiver get() {
+        if (instance == null) {
+            try {
+                instance = new OtlpTestReceiver(Integer.getInteger("otlp.receiver.port", 14318));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return instance;
+    }
+
+    public List<ReceivedSpan> spans() {
+        return List.copyOf(spans);
+    }
+
+    private void receiveTraces(HttpExchange exchange) throws IOException {
+        try (InputStream body = decoded(exchange)) {
+            ExportTraceServiceRequest request = ExportTraceServiceRequest.parseFrom(body);
+            for (ResourceSpans resourceSpans : request.getResourceSpansList()) {
+                String service = toMap(resourceSpans.getResource().getAttributesList()).get("service.name");
+                for (ScopeSpans scopeSpans : resourceSpans.getScopeSpansList()) {
+                    for (Span span : scopeSpans.getSpansList()) {
+                        spans.add(new ReceivedSpan(service, hex(span.getTraceId()), hex(span.getSpanId()),
+                                hex(span.getParentSpanId()), span.getName(), span.getKind(),
+                                toMap(span.getAttributesList())));
+                    }
+                }
+            }
+        }
+        respond(exchange, ExportTraceServiceResponse.getDefaultInstance().toByteArray());
+    }
+
+    private static InputStream decoded(HttpExchange exchange) throws IOException {
+        String encoding = exchange.getRequestHeaders().getFirst("Content-Encoding");
+        InputStream body = exchange.getRequestBody();
+        return "gzip".equalsIgnoreCase(encoding) ? new GZIPInputStream(body) : body;
+    }
+
+    private static void respond(HttpExchange exchange, byte[] body) throws IOException {
+        exchange.getResponseHeaders().set("Content-Type", "application/x-protobuf");
+        exchange.sendResponseHeaders(200, body.length == 0 ? -1 : body.length);
+        if (body.length > 0) {
+            exchange.getResponseBody().write(body);
+        }
+        exchange.close();
+    }
+
+    private static Map<String, String> toMap(List<KeyValue> attributes) {
+        Map<String, String> map = new HashMap<>();
+        for (KeyValue attribute : attributes) {
+            map.put(attribute.getKey(), asString(attribute.getValue()));
+        }
+        return map;
+    }
+
+    private static String asString(AnyValue value) {
+        return switch (value.getValueCase()) {
+            case STRING_VALUE -> value.getStringValue();
+            case INT_VALUE -> Long.toString(value.getIntValue());
+            case BOOL_VALUE -> Boolean.toString(value.getBoolValue());
+            case DOUBLE_VALUE -> Double.toString(value.getDoubleValue());
+            default -> value.toString();
+        };
+    }
+
+    private static String hex(ByteString bytes) {
+        return HexFormat.of().formatHex(bytes.toByteArray());
+    }
+}

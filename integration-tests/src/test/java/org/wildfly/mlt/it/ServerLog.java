@@ -1,0 +1,46 @@
+package org.wildfly.mlt.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The server's JSON log file (what the log shipper tails), read and parsed line by line. */
+public final class ServerLog {
+
+    public static final Path FILE = Path.of(System.getProperty("server.dir"), "standalone", "log", "server.log");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private ServerLog() {
+    }
+
+    /** Every line, parsed; a line that is not one JSON object fails the test. */
+    public static List<JsonNode> lines() {
+        List<JsonNode> parsed = new ArrayList<>();
+        try {
+            for (String line : Files.readAllLines(FILE)) {
+                JsonNode node = JSON.readTree(line);
+                if (node == null || !node.isObject()) {
+                    throw new AssertionError("Log line is not a JSON object: " + line);
+                }
+                parsed.add(node);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return parsed;
+    }
+
+    /** The lines written while serving the request with this id. */
+    public static List<JsonNode> linesOfRequest(String requestId) {
+        return lines().stream().filter(line -> requestId.equals(line.path("mdc").path("request_id").asText())).toList();
+    }
+
+    public static String mdc(JsonNode line, String key) {
+        return line.path("mdc").path(key).asText(null);
+    }
+}
