@@ -7,13 +7,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
 import java.time.Duration;
 import org.jboss.arquillian.container.test.api.RunAsClient;
 import org.jboss.arquillian.junit5.ArquillianExtension;
-import org.jboss.as.controller.client.ModelControllerClient;
-import org.jboss.as.controller.client.helpers.Operations;
-import org.jboss.dmr.ModelNode;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
@@ -37,23 +33,21 @@ class HealthIT {
 
     @Test
     void webappIsNotReadyWhileWebapiIsUndeployed() throws Exception {
-        try (ModelControllerClient management = ModelControllerClient.Factory.create(InetAddress.getLoopbackAddress(), 9990)) {
-            execute(management, "undeploy");
-            try {
-                JsonNode down = Await.until(TIMEOUT, HealthIT::readiness,
-                        r -> "DOWN".equals(webapiCheck(r)), "webapp readiness to report webapi DOWN");
-                assertEquals("DOWN", down.get("status").asText());
-                var service = Http.get(Http.APP + "/webapp/service", "Accept", "application/json");
-                assertTrue(service.statusCode() == 502 || service.statusCode() == 503, service.body());
-                ServiceEndpointsIT.assertProblem(service, service.statusCode());
-            } finally {
-                execute(management, "deploy");
-            }
-            JsonNode up = Await.until(TIMEOUT, HealthIT::readiness,
-                    r -> "UP".equals(r.get("status").asText()), "readiness UP after webapi is redeployed");
-            assertEquals("UP", webapiCheck(up));
-            assertEquals(200, Http.get(Http.APP + "/webapp/service").statusCode());
+        Deployments.undeploy("webapi.war");
+        try {
+            JsonNode down = Await.until(TIMEOUT, HealthIT::readiness,
+                    r -> "DOWN".equals(webapiCheck(r)), "webapp readiness to report webapi DOWN");
+            assertEquals("DOWN", down.get("status").asText());
+            var service = Http.get(Http.APP + "/webapp/service", "Accept", "application/json");
+            assertTrue(service.statusCode() == 502 || service.statusCode() == 503, service.body());
+            ServiceEndpointsIT.assertProblem(service, service.statusCode());
+        } finally {
+            Deployments.deploy("webapi.war");
         }
+        JsonNode up = Await.until(TIMEOUT, HealthIT::readiness,
+                r -> "UP".equals(r.get("status").asText()), "readiness UP after webapi is redeployed");
+        assertEquals("UP", webapiCheck(up));
+        assertEquals(200, Http.get(Http.APP + "/webapp/service").statusCode());
     }
 
     private static JsonNode readiness() {
@@ -71,11 +65,5 @@ class HealthIT {
             }
         }
         return "missing";
-    }
-
-    private static void execute(ModelControllerClient management, String operation) throws IOException {
-        ModelNode result = management.execute(
-                Operations.createOperation(operation, Operations.createAddress("deployment", "webapi.war")));
-        assertTrue(Operations.isSuccessfulOutcome(result), result.toString());
     }
 }

@@ -27,9 +27,9 @@ import java.util.zip.GZIPInputStream;
  */
 public final class OtlpTestReceiver {
 
-    /** A received span, with ids as lowercase hex like in logs and exemplars. */
+    /** A received span, with ids as lowercase hex like in logs and exemplars, and its resource's attributes. */
     public record ReceivedSpan(String service, String traceId, String spanId, String parentSpanId, String name,
-                               Span.SpanKind kind, Map<String, String> attributes) {
+                               Span.SpanKind kind, Map<String, String> attributes, Map<String, String> resource) {
     }
 
     private static OtlpTestReceiver instance;
@@ -65,12 +65,13 @@ public final class OtlpTestReceiver {
         try (InputStream body = decoded(exchange)) {
             ExportTraceServiceRequest request = ExportTraceServiceRequest.parseFrom(body);
             for (ResourceSpans resourceSpans : request.getResourceSpansList()) {
-                String service = toMap(resourceSpans.getResource().getAttributesList()).get("service.name");
+                Map<String, String> resource = toMap(resourceSpans.getResource().getAttributesList());
+                String service = resource.get("service.name");
                 for (ScopeSpans scopeSpans : resourceSpans.getScopeSpansList()) {
                     for (Span span : scopeSpans.getSpansList()) {
                         spans.add(new ReceivedSpan(service, hex(span.getTraceId()), hex(span.getSpanId()),
                                 hex(span.getParentSpanId()), span.getName(), span.getKind(),
-                                toMap(span.getAttributesList())));
+                                toMap(span.getAttributesList()), resource));
                     }
                 }
             }

@@ -60,6 +60,16 @@ class TraceLogCorrelationIT {
     }
 
     @Test
+    void resourceNamesServiceVersionAndEnvironment() {
+        for (ReceivedSpan span : trace) {
+            // arquillian.xml sets -Dmlt.environment=test: the system property overrides the server default "dev".
+            assertEquals("test", span.resource().get("deployment.environment"), span.toString());
+            assertTrue(span.resource().getOrDefault("service.version", "").matches("\\d+\\.\\d+\\.\\d+.*"),
+                    span.toString());
+        }
+    }
+
+    @Test
     void webapiServerSpanIsAChildOfWebappClientSpan() {
         ReceivedSpan client = only("webapp", SpanKind.SPAN_KIND_CLIENT);
         ReceivedSpan webapiServer = only("webapi", SpanKind.SPAN_KIND_SERVER);

@@ -1,0 +1,156 @@
+package org.wildfly.mlt.observability;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** What every alert must carry, and that the rules are tested: the conventions promtool does not check. */
+class AlertRulesTest {
+
+    private static final Set<String> SEVERITIES = Set.of("critical", "warning", "info");
+    private static final String USER_TRAFFIC_SELECTOR = "http_route!~\"(.*/)?(health|metrics)(/.*)?\"";
+    private static final Pattern DASHBOARD_PATH = Pattern.compile("^/d/([\\w-]+)(\\?.*)?$");
+    private static final Pattern HEADING = Pattern.compile("^#+\\s+(.+)$", Pattern.MULTILINE);
+
+    @Test
+    void everyAlertHasSeverityAndTheFourAnnotations() {
+        List<AlertRules.Alert> alerts = AlertRules.alerts();
+        assertFalse(alerts.isEmpty());
+        for (AlertRules.Alert alert : alerts) {
+            assertTrue(SEVERITIES.contains(alert.labels().get("severity")), alert.name() + ": severity " + alert.labels());
+            for (String annotation : List.of("summary", "description", "runbook_url", "dashboard_url")) {
+                assertFalse(alert.annotations().getOrDefault(annotation, "").isBlank(), alert.name() + ": no " + annotation);
+            }
+        }
+    }
+
+    @Test
+    void alertNamesAreUnique() {
+        List<String> names = AlertRules.alerts().stream().map(AlertRules.Alert::name).toList();
+        assertEquals(names.size(), Set.copyOf(names).size(), names.toString());
+    }
+
+    @Test
+    void runbookUrlsPointToTheirSectionOfTheReadme() {
+        Set<String> anchors = readmeAnchors();
+        for (AlertRules.Alert alert : AlertRules.alerts()) {
+            String expected = "observability/README.md#runbook-" + alert.name().toLowerCase();
+            assertEquals(expected, alert.annotations().get("runbook_url"), alert.name());
+            assertTrue(anchors.contains("runbook-" + alert.name().toLowerCase()),
+                    "README.md has no heading 'Runbook: " + alert.name() + "'");
+        }
+    }
+
+    @Test
+    void dashboardUrlsOpenAnExistingDashboard() {
+        Set<String> uids = Dashboards.all().stream().map(Dashboards.Dashboard::uid).collect(Collectors.toSet());
+        for (AlertRules.Alert alert : AlertRules.alerts()) {
+            Matcher path = DASHBOARD_PATH.matcher(alert.annotations().get("dashboard_url"));
+            assertTrue(path.matches(), alert.name() + ": dashboard_url is not /d/<uid>?...");
+            assertTrue(uids.contains(path.group(1)), alert.name() + ": no dashboard " + path.group(1));
+        }
+    }
+
+    /** Each alert has a promtool case where it fires (expected labels and annotations) and one where it does not. */
+    @Test
+    void everyAlertIsTestedFiringAndSilent() {
+        Set<String> firing = new TreeSet<>();
+        Set<String> silent = new TreeSet<>();
+        for (JsonNode testCase : unitTestCases()) {
+            for (JsonNode alertTest : testCase.path("alert_rule_test")) {
+                String name = alertTest.path("alertname").asText();
+                JsonNode expected = alertTest.path("exp_alerts");
+                if (expected.isEmpty()) {
+                    silent.add(name);
+                    continue;
+                }
+                firing.add(name);
+                for (JsonNode alert : expected) {
+                    assertFalse(alert.path("exp_labels").isEmpty(), name + ": a firing case without exp_labels");
+                    assertEquals(Set.of("summary", "description", "runbook_url", "dashboard_url"),
+                            fieldNames(alert.path("exp_annotations")), name + ": a firing case must assert all annotations");
+                }
+            }
+        }
+        Set<String> names = AlertRules.alerts().stream().map(AlertRules.Alert::name).collect(Collectors.toCollection(TreeSet::new));
+        assertEquals(names, firing, "alerts with a firing case");
+        assertEquals(names, silent, "alerts with a silent case");
+    }
+
+    @Test
+    void everyRecordingRuleIsEvaluatedByATest() {
+        String tests = unitTestCases().toString();
+        for (AlertRules.RecordingRule rule : AlertRules.recordingRules()) {
+            assertTrue(tests.contains(rule.record()), rule.record() + " is not evaluated in prometheus/tests");
+        }
+    }
+
+    /**
+     * The user-traffic selector is written once, in the rule that reads the raw histogram; every other rule derives
+     * from recorded series, so nothing can bypass the exclusion of health and metrics routes.
+     */
+    @Test
+    void userTrafficSelectorIsWrittenOnceAndEverythingDerivesFromIt() {
+        List<AlertRules.RecordingRule> readingRaw = new ArrayList<>();
+        int selectorCount = 0;
+        for (AlertRules.RecordingRule rule : AlertRules.recordingRules()) {
+            if (PromQl.metricNames(rule.expr()).stream().anyMatch(n -> n.startsWith("http_server_request_duration_seconds_"))) {
+                readingRaw.add(rule);
+            }
+            selectorCount += count(rule.expr(), USER_TRAFFIC_SELECTOR);
+        }
+        for (Path file : AlertRules.ruleFiles()) {
+            if (!file.getFileName().toString().equals("recording.yml")) {
+                assertEquals(0, count(ObservabilityFiles.read("prometheus/rules/" + file.getFileName()), "http_route!~"),
+                        file + " must use the recording rules, not its own route exclusion");
+            }
+        }
+        assertEquals(1, selectorCount, "the user-traffic selector must appear exactly once");
+        assertEquals(1, readingRaw.size(), "only one recording rule may read the raw histogram: " + readingRaw);
+        assertTrue(readingRaw.get(0).expr().contains(USER_TRAFFIC_SELECTOR), readingRaw.get(0).record());
+    }
+
+    private static List<JsonNode> unitTestCases() {
+        List<JsonNode> cases = new ArrayList<>();
+        for (Path file : ObservabilityFiles.list("prometheus/tests", ".yml")) {
+            ObservabilityFiles.yaml("prometheus/tests/" + file.getFileName()).path("tests").forEach(cases::add);
+        }
+        return cases;
+    }
+
+    /** Anchors GitHub generates for the README's headings: lower case, punctuation dropped, spaces to dashes. */
+    static Set<String> readmeAnchors() {
+        Set<String> anchors = new TreeSet<>();
+        Matcher heading = HEADING.matcher(ObservabilityFiles.read("README.md"));
+        while (heading.find()) {
+            anchors.add(heading.group(1).trim().toLowerCase().replaceAll("[^\\w\\- ]", "").replace(' ', '-'));
+        }
+        return anchors;
+    }
+
+    private static Set<String> fieldNames(JsonNode object) {
+        Set<String> names = new TreeSet<>();
+        object.fieldNames().forEachRemaining(names::add);
+        return names;
+    }
+
+    private static int count(String text, String part) {
+        int count = 0;
+        for (int i = text.indexOf(part); i >= 0; i = text.indexOf(part, i + 1)) {
+            count++;
+        }
+        return count;
+    }
+}

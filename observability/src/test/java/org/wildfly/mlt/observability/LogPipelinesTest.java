@@ -1,0 +1,104 @@
+package org.wildfly.mlt.observability;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.time.OffsetDateTime;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Promtail and Alloy turn a WildFly JSON line into the same Loki entry; a host may run either. */
+class LogPipelinesTest {
+
+    /** A line as WildFly's json-formatter writes it (logging.cli). */
+    private static final String LINE = "{\"timestamp\":\"2026-11-21T20:48:13.839Z\",\"sequence\":74,"
+            + "\"loggerClassName\":\"org.jboss.logging.Logger\",\"loggerName\":\"org.wildfly.mlt.webapp.Calculator\","
+            + "\"level\":\"INFO\",\"message\":\"Computed 2 + 2 = 4 with webapi\",\"threadName\":\"default task-2\","
+            + "\"threadId\":128,\"mdc\":{\"request_id\":\"a4191800-f7cf-4972-83cd-1482939d18b0\","
+            + "\"trace_id\":\"d0255e238207f4c48975c292d8c7b4a6\",\"span_id\":\"a498c986e05a272b\"},\"ndc\":\"\","
+            + "\"hostName\":\"vm\",\"processName\":\"java\",\"processId\":7471}";
+
+    private static final LogPipelines.Pipeline PROMTAIL = LogPipelines.promtail();
+    private static final LogPipelines.Pipeline ALLOY = LogPipelines.alloy();
+
+    @Test
+    void bothSetTheSameFewStreamLabels() {
+        assertEquals(Set.of("env", "host", "job", "level", "service"), PROMTAIL.streamLabels());
+        assertEquals(PROMTAIL.streamLabels(), ALLOY.streamLabels());
+    }
+
+    @Test
+    void bothSendTheRequestIdsAsStructuredMetadata() {
+        assertEquals(Set.of("request_id", "span_id", "trace_id"), PROMTAIL.structuredMetadata());
+        assertEquals(PROMTAIL.structuredMetadata(), ALLOY.structuredMetadata());
+    }
+
+    /** Same fields from the line, and every path exists in a real line. */
+    @Test
+    void bothExtractTheSameFieldsOfTheJsonLine() throws Exception {
+        assertEquals(PROMTAIL.jsonExpressions(), ALLOY.jsonExpressions());
+        JsonNode line = new ObjectMapper().readTree(LINE);
+        for (Map.Entry<String, String> expression : PROMTAIL.jsonExpressions().entrySet()) {
+            JsonNode value = line;
+            for (String step : expression.getValue().split("\\.")) {
+                value = value.path(step);
+            }
+            assertFalse(value.isMissingNode(), expression + " is not in " + LINE);
+        }
+        assertTrue(PROMTAIL.jsonExpressions().keySet().containsAll(Set.of("level", "timestamp", "logger", "message")));
+    }
+
+    @Test
+    void bothReadTheTimestampOfTheLine() {
+        assertEquals("RFC3339Nano", PROMTAIL.timestampFormat());
+        assertEquals(PROMTAIL.timestampFormat(), ALLOY.timestampFormat());
+        OffsetDateTime.parse("2026-11-21T20:48:13.839Z"); // the json-formatter's date-format is RFC 3339
+    }
+
+    /** The service label comes from the logger name: the two WARs by package, everything else is the server. */
+    @Test
+    void bothDeriveTheServiceFromTheLoggerName() {
+        assertEquals(PROMTAIL.serviceRegex(), ALLOY.serviceRegex());
+        // Go's (?P<name>) is Java's (?<name>).
+        Pattern service = Pattern.compile(PROMTAIL.serviceRegex().replace("(?P<", "(?<"));
+        Map<String, String> expected = Map.of(
+                "org.wildfly.mlt.webapp.Calculator", "webapp",
+                "org.wildfly.mlt.webapi.AddResource", "webapi",
+                "org.wildfly.mlt.webapp", "webapp",
+                "org.wildfly.mlt.web.UnexpectedExceptionMapper", "wildfly",
+                "org.wildfly.mlt.webapplication.Other", "wildfly",
+                "org.jboss.as.server", "wildfly",
+                "io.undertow.request", "wildfly");
+        expected.forEach((logger, wanted) -> {
+            Matcher matcher = service.matcher(logger);
+            // No match leaves service unset, and the template stage then writes "wildfly".
+            String derived = matcher.matches() ? matcher.group("service") : "wildfly";
+            assertEquals(wanted, derived, logger);
+        });
+        for (String config : new String[] {ObservabilityFiles.read("promtail/promtail.yml"), ObservabilityFiles.read("alloy/config.alloy")}) {
+            assertTrue(config.contains("{{ if .Value }}{{ .Value }}{{ else }}wildfly{{ end }}"), "service default");
+        }
+    }
+
+    /**
+     * The same file, the one WildFly's JSON handler writes (wildfly-config/src/main/cli/logging.cli), and only the
+     * active one: rotated copies (.1 ... .10) hold lines already shipped.
+     */
+    @Test
+    void bothTailTheFileWildFlyWritesItsJsonLogTo() throws Exception {
+        String promtailDefault = PROMTAIL.logFile().replaceAll("^\\$\\{\\w+:-(.*)}$", "$1");
+        assertEquals(promtailDefault, ALLOY.logFile());
+        String cli = Files.readString(ObservabilityFiles.dir().resolveSibling("wildfly-config/src/main/cli/logging.cli"));
+        Matcher handler = Pattern.compile("size-rotating-file-handler=JSON_FILE:add\\(file=\\{relative-to=jboss.server.log.dir, path=([^}]+)}").matcher(cli);
+        assertTrue(handler.find(), "no JSON_FILE handler in logging.cli");
+        assertTrue(ALLOY.logFile().endsWith("/standalone/log/" + handler.group(1)), ALLOY.logFile() + " vs " + handler.group(1));
+    }
+}
