@@ -2,21 +2,27 @@
 # Installs what the build and the tests drive for real, from Debian/Ubuntu packages: the JDK and Maven, Prometheus,
 # promtool, Alertmanager/amtool and the blackbox exporter (observability tests), Node.js/npm (LogQL parser),
 # Ansible and ansible-lint (playbook tests), wrk (benchmark). Idempotent; needs root or sudo.
+# It asks for a package only when its command is missing, so tools installed another way (e.g. a Node.js that
+# bundles npm) are kept as they are.
 set -euo pipefail
 
-packages=(openjdk-17-jdk-headless maven
-          prometheus prometheus-alertmanager prometheus-blackbox-exporter
-          nodejs npm ansible ansible-lint wrk)
-
-sudo=""
-[ "$(id -u)" -eq 0 ] || sudo="sudo"
+declare -A package_of=(
+    [javac]=openjdk-17-jdk-headless [mvn]=maven
+    [prometheus]=prometheus [promtool]=prometheus [prometheus-alertmanager]=prometheus-alertmanager
+    [amtool]=prometheus-alertmanager [prometheus-blackbox-exporter]=prometheus-blackbox-exporter
+    [node]=nodejs [npm]=npm [ansible-playbook]=ansible [ansible-lint]=ansible-lint [wrk]=wrk
+)
 
 missing=()
-for package in "${packages[@]}"; do
-    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+for command in "${!package_of[@]}"; do
+    command -v "$command" >/dev/null 2>&1 || missing+=("${package_of[$command]}")
 done
 if [ ${#missing[@]} -gt 0 ]; then
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
+    echo "installing: ${missing[*]}"
+    $sudo apt-get update -q
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
-echo "prerequisites present: ${packages[*]}"
+echo "prerequisites present: ${!package_of[*]}"
