@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-mvn -B -q -ntp -DskipTests -pl wildfly-config -am install
+mvn -B -q -ntp -Dstyle.color=never -DskipTests -pl wildfly-config -am install
 server="$PWD/wildfly-config/target/server"
 
 cat <<URLS
