@@ -7,7 +7,10 @@ import org.jboss.as.controller.client.ModelControllerClient;
 import org.jboss.as.controller.client.helpers.Operations;
 import org.jboss.dmr.ModelNode;
 
-/** Takes a deployment of the server under test out of service and back, through the management API. */
+/**
+ * Changes the server under test at run time through the management API, as an operator would: deployments out of
+ * service and back, system properties (which MicroProfile Config ranks above the server defaults) with a redeploy.
+ */
 public final class Deployments {
 
     private Deployments() {
@@ -21,13 +24,37 @@ public final class Deployments {
         execute("deploy", name);
     }
 
+    /** Sets a system property, redeploys the deployments that must read it, runs the action, then undoes both. */
+    public static void withSystemProperty(String property, String value, Runnable action, String... deployments) {
+        ModelNode address = Operations.createAddress("system-property", property);
+        ModelNode add = Operations.createAddOperation(address);
+        add.get("value").set(value);
+        execute(add);
+        try {
+            redeploy(deployments);
+            action.run();
+        } finally {
+            execute(Operations.createRemoveOperation(address));
+            redeploy(deployments);
+        }
+    }
+
+    private static void redeploy(String... deployments) {
+        for (String deployment : deployments) {
+            execute("redeploy", deployment);
+        }
+    }
+
     private static void execute(String operation, String deployment) {
+        execute(Operations.createOperation(operation, Operations.createAddress("deployment", deployment)));
+    }
+
+    private static void execute(ModelNode operation) {
         try (ModelControllerClient management =
                      ModelControllerClient.Factory.create(InetAddress.getLoopbackAddress(), 9990)) {
-            ModelNode result = management.execute(
-                    Operations.createOperation(operation, Operations.createAddress("deployment", deployment)));
+            ModelNode result = management.execute(operation);
             if (!Operations.isSuccessfulOutcome(result)) {
-                throw new AssertionError(operation + " " + deployment + " failed: " + result);
+                throw new AssertionError(operation + " failed: " + result);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -28,6 +28,9 @@ public class TraceLogCorrelationFilter implements ContainerRequestFilter, Contai
         Span span = Span.current();
         SpanContext context = span.getSpanContext();
         if (!context.isValid()) {
+            // Never leave ids of an earlier request on this thread in the MDC.
+            MDC.remove(TRACE_ID);
+            MDC.remove(SPAN_ID);
             return;
         }
         MDC.put(TRACE_ID, context.getTraceId());

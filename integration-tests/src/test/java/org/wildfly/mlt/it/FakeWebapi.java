@@ -1,0 +1,66 @@
+package org.wildfly.mlt.it;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * TEST FIXTURE: a stand-in for webapi on another host, which a test can make slow, or stop and start again on the
+ * same port. It answers like webapi: GET / (info) and GET /add (2 + 2).
+ */
+public final class FakeWebapi implements AutoCloseable {
+
+    private final int port;
+    private final Duration delay;
+    private final ExecutorService threads = Executors.newCachedThreadPool();
+    private HttpServer server;
+
+    public FakeWebapi(int port, Duration delay) {
+        this.port = port;
+        this.delay = delay;
+    }
+
+    public String url() {
+        return "http://127.0.0.1:" + port;
+    }
+
+    public FakeWebapi start() {
+        try {
+            server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 64);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        server.setExecutor(threads);
+        server.createContext("/add", exchange -> answer(exchange, "{\"a\":2,\"b\":2,\"result\":4}"));
+        server.createContext("/", exchange -> answer(exchange, "{\"name\":\"webapi\",\"version\":\"fake\"}"));
+        server.start();
+        return this;
+    }
+
+    private void answer(HttpExchange exchange, String json) throws IOException {
+        try {
+            Thread.sleep(delay.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        byte[] body = json.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        exchange.sendResponseHeaders(200, body.length);
+        exchange.getResponseBody().write(body);
+        exchange.close();
+    }
+
+    @Override
+    public void close() {
+        if (server != null) {
+            server.stop(0);
+        }
+        threads.shutdownNow();
+    }
+}

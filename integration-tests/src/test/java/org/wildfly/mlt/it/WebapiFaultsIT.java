@@ -1,0 +1,158 @@
+package org.wildfly.mlt.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.opentelemetry.proto.trace.v1.Span.SpanKind;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.IntStream;
+import org.jboss.arquillian.container.test.api.RunAsClient;
+import org.jboss.arquillian.junit5.ArquillianExtension;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * webapi failing as seen from webapp: webapp is pointed (system property webapi.url + redeploy) at a fake webapi
+ * that is stopped, comes back, or is slower than the read timeout.
+ */
+@ExtendWith(ArquillianExtension.class)
+@RunAsClient
+class WebapiFaultsIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** webapp's read timeout is 2 s; what the client sees adds queueing on a busy 2-core machine. */
+    private static final long ANSWER_WITHIN_MS = 2500;
+
+    @BeforeAll
+    static void startTraceReceiver() {
+        OtlpTestReceiver.get();
+    }
+
+    @Test
+    void stoppedWebapiIsA503FastOneErrorLineEachAndRecoversWithoutRestart() {
+        try (FakeWebapi webapi = new FakeWebapi(ExternalProcess.freePort(), Duration.ZERO)) {
+            Deployments.withSystemProperty("webapi.url", webapi.url(), () -> {
+                List<String> requestIds = new ArrayList<>();
+                for (int i = 0; i < 5; i++) {
+                    String id = "fault-stopped-" + i + "-" + UUID.randomUUID();
+                    long started = System.nanoTime();
+                    HttpResponse<String> response = Http.get(Http.APP + "/webapp/service",
+                            "Accept", "application/json", "X-Request-ID", id);
+                    assertTrue(millisSince(started) < ANSWER_WITHIN_MS, "answered after " + millisSince(started) + " ms");
+                    assertProblem(response, 503);
+                    requestIds.add(id);
+                }
+                Await.until(Duration.ofSeconds(10), WebapiFaultsIT::webapiReadiness, "DOWN"::equals, "readiness DOWN");
+
+                for (String id : requestIds) {
+                    List<JsonNode> errors = Await.until(Duration.ofSeconds(10), () -> ServerLog.linesOfRequest(id).stream()
+                            .filter(l -> "ERROR".equals(l.path("level").asText())).toList(), e -> !e.isEmpty(),
+                            "the ERROR line of " + id);
+                    assertEquals(1, errors.size(), "one ERROR line per failing request: " + errors);
+                    assertTrue(errors.get(0).path("mdc").path("trace_id").asText().matches("[0-9a-f]{32}"));
+                    assertFalse(errors.get(0).has("stackTrace"), "no stack trace for a known failure");
+                }
+
+                webapi.start();
+                Await.until(Duration.ofSeconds(10), WebapiFaultsIT::webapiReadiness, "UP"::equals, "readiness UP again");
+                HttpResponse<String> recovered = Http.get(Http.APP + "/webapp/service", "Accept", "application/json");
+                assertEquals(200, recovered.statusCode(), recovered.body());
+                assertTrue(recovered.body().contains("\"result\":4"), recovered.body());
+                assertTracingIntactAfterFailures();
+            }, "webapp.war");
+        }
+    }
+
+    @Test
+    void slowWebapiIsA504WithinTheTimeoutAnd32SlowCallsLeaveOtherEndpointsAnswering() {
+        try (FakeWebapi webapi = new FakeWebapi(ExternalProcess.freePort(), Duration.ofSeconds(5)).start()) {
+            Deployments.withSystemProperty("webapi.url", webapi.url(), () -> {
+                // The first call after a deploy also builds the REST client; the promise is about the steady state.
+                assertEquals(504, Http.get(Http.APP + "/webapp/service").statusCode());
+                HttpClient client = HttpClient.newHttpClient();
+                List<CompletableFuture<long[]>> slowCalls = IntStream.range(0, 32)
+                        .mapToObj(i -> timed(client, Http.APP + "/webapp/service")).toList();
+
+                // With the request threads exhausted these would wait for the slow calls' 2 s timeouts.
+                for (String other : List.of(Http.APP + "/webapi/add?a=1&b=1", Http.MANAGEMENT + "/health/live")) {
+                    long started = System.nanoTime();
+                    assertEquals(200, Http.get(other).statusCode());
+                    assertTrue(millisSince(started) < 1500, other + " answered after " + millisSince(started) + " ms");
+                }
+
+                List<long[]> answers = slowCalls.stream().map(CompletableFuture::join).toList();
+                String seen = answers.stream().map(a -> a[0] + " in " + a[1] + " ms").toList().toString();
+                assertTrue(answers.stream().allMatch(a -> a[0] == 504), seen);
+                assertTrue(answers.stream().allMatch(a -> a[1] < ANSWER_WITHIN_MS), seen);
+            }, "webapp.war");
+        }
+    }
+
+    /**
+     * Failed calls must not leave trace context on the worker threads: every later request still gets a server span
+     * of its own, in a trace of its own, and its log lines carry that trace's id.
+     */
+    private static void assertTracingIntactAfterFailures() {
+        OtlpTestReceiver receiver = OtlpTestReceiver.get();
+        List<String> ids = IntStream.range(0, 20).mapToObj(i -> "after-fault-" + i + "-" + UUID.randomUUID()).toList();
+        ids.forEach(id -> assertEquals(200, Http.get(Http.APP + "/webapp/service", "X-Request-ID", id).statusCode()));
+        List<OtlpTestReceiver.ReceivedSpan> servers = Await.until(Duration.ofSeconds(30), () -> receiver.spans().stream()
+                .filter(s -> s.kind() == SpanKind.SPAN_KIND_SERVER
+                        && "webapp".equals(s.service()) && ids.contains(s.attributes().get("request.id"))).toList(),
+                found -> found.size() == ids.size(), "a webapp server span for each request after the failures");
+        assertEquals(ids.size(), servers.stream().map(OtlpTestReceiver.ReceivedSpan::traceId).distinct().count(),
+                "one trace per request");
+        for (OtlpTestReceiver.ReceivedSpan server : servers) {
+            String id = server.attributes().get("request.id");
+            ServerLog.linesOfRequest(id).forEach(line ->
+                    assertEquals(server.traceId(), ServerLog.mdc(line, "trace_id"), "stale trace id in " + line));
+        }
+    }
+
+    private static CompletableFuture<long[]> timed(HttpClient client, String url) {
+        long started = System.nanoTime();
+        HttpRequest request = HttpRequest.newBuilder(URI.create(url)).header("Accept", "application/json")
+                .timeout(Duration.ofSeconds(10)).build();
+        return client.sendAsync(request, HttpResponse.BodyHandlers.ofString())
+                .thenApply(response -> new long[] {response.statusCode(), millisSince(started)});
+    }
+
+    private static String webapiReadiness() {
+        try {
+            for (JsonNode check : JSON.readTree(Http.get(Http.MANAGEMENT + "/health/ready").body()).path("checks")) {
+                if ("webapi".equals(check.path("name").asText())) {
+                    return check.path("status").asText();
+                }
+            }
+            return "missing";
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void assertProblem(HttpResponse<String> response, int status) {
+        try {
+            ServiceEndpointsIT.assertProblem(response, status);
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static long millisSince(long startedNanos) {
+        return (System.nanoTime() - startedNanos) / 1_000_000;
+    }
+}
