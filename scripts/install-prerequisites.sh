@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests drive for real, from Debian/Ubuntu packages: the JDK and Maven, Prometheus,
 # promtool, Alertmanager/amtool and the blackbox exporter (observability tests), Node.js/npm (LogQL parser),
-# Ansible and ansible-lint (playbook tests), wrk (benchmark). Idempotent; needs root or sudo.
+# Ansible and ansible-lint (playbook tests), debootstrap, systemd-nspawn and nftables (the converge test's hosts),
+# wrk (benchmark). Idempotent; needs root or sudo.
 # It asks for a package only when its command is missing, so tools installed another way (e.g. a Node.js that
 # bundles npm) are kept as they are.
 set -euo pipefail
@@ -11,6 +12,8 @@ declare -A package_of=(
     [prometheus]=prometheus [promtool]=prometheus [prometheus-alertmanager]=prometheus-alertmanager
     [amtool]=prometheus-alertmanager [prometheus-blackbox-exporter]=prometheus-blackbox-exporter
     [node]=nodejs [npm]=npm [ansible-playbook]=ansible [ansible-lint]=ansible-lint [wrk]=wrk
+    [debootstrap]=debootstrap [systemd-nspawn]=systemd-container [nft]=nftables [ssh]=openssh-client
+    [curl]=curl [python3]=python3
 )
 
 missing=()

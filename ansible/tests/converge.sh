@@ -1,0 +1,344 @@
+#!/usr/bin/env bash
+# Converge test: site.yml for real against three booted Debian 12 hosts (app1, app2, mon1), as in the example
+# inventory, on a private bridge that the test creates and removes.
+#
+# Real: firewall, wildfly (+ both WARs), prometheus, alertmanager, blackbox_exporter. Check mode only (their
+# binaries cannot be downloaded here): loki, jaeger, grafana, promtail, alloy.
+# Asserted from outside: /webapp/service answers 4 on each app host; Prometheus has every app target up and the
+# alert rules loaded; :9990 is closed to a non-monitoring host; a second run changes nothing; a new archive rolls out
+# one host at a time while the other serves; a host that never becomes ready stops the rollout with a clear message
+# while the other keeps serving.
+#
+# Topology: network namespaces mlt-ctl (controller, 10.213.7.1: ansible-playbook and curl run there), mlt-app1 (.11),
+# mlt-app2 (.12), mlt-mon1 (.21), joined by a bridge in mlt-br. No route leaves 10.213.7.0/24. Each host is
+# `systemd-nspawn --boot` on an overlay of one cached Debian 12 rootfs (tests/converge/build-rootfs.sh; built once,
+# the roles' packages pre-downloaded into its apt cache since the hosts have no mirror).
+# Needs root, debootstrap, systemd-container, nftables, openssh-client, curl, python3, the server archive.
+# Cleans up every namespace, mount and process it made, also on failure or interrupt.
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")" && pwd)"
+ansible_dir="$(dirname "$here")"
+repo="$(dirname "$ansible_dir")"
+archive="${MLT_WILDFLY_ARCHIVE:-$repo/wildfly-config/target/wildfly-mlt-server-1.0.0-SNAPSHOT.tar.gz}"
+subnet=10.213.7
+declare -A ip=([ctl]=$subnet.1 [app1]=$subnet.11 [app2]=$subnet.12 [mon1]=$subnet.21)
+hosts=(app1 app2 mon1)
+export ANSIBLE_CONFIG="$ansible_dir/ansible.cfg" ANSIBLE_NOCOLOR=1 ANSIBLE_FORCE_COLOR=0 ANSIBLE_HOST_KEY_CHECKING=False
+
+passed=0 failed=0 timings=()
+declare -A nspawn_pid=()
+work=""
+step_start=$SECONDS
+
+log() { echo "[$(date +%T)] $*"; }
+check() { # name, command...
+    local name="$1"; shift
+    if "$@"; then passed=$((passed + 1)); echo "PASS $name"; else failed=$((failed + 1)); echo "FAIL $name"; fi
+}
+timing() { timings+=("$(printf '%-34s %4d s' "$1" $((SECONDS - step_start)))"); step_start=$SECONDS; }
+in_ns() { local ns="$1"; shift; ip netns exec "mlt-$ns" "$@"; }
+
+# Without systemd on the machine running the test, every container would start in the same (root) cgroup and their
+# systemd instances would manage the same cgroups: a unit stopped in one container kills its namesake's processes in
+# another, and concurrent unit starts fail with 219/CGROUP. So each container gets a cgroup of its own in every
+# hierarchy (cgroup v1 + unified, or pure v2).
+cgroup_dirs() { # name
+    if [[ -f /sys/fs/cgroup/cgroup.procs ]]; then echo "/sys/fs/cgroup/$1"
+    else for d in /sys/fs/cgroup/*/; do [[ -f "${d}cgroup.procs" ]] && echo "$d$1"; done; fi
+}
+cgroup_enter() { # name: moves the calling (sub)shell there
+    local d
+    for d in $(cgroup_dirs "$1"); do
+        mkdir -p "$d"
+        if [[ -f "$(dirname "$d")/cpuset.cpus" && ! -s "$d/cpuset.cpus" ]]; then
+            cat "$(dirname "$d")/cpuset.cpus" >"$d/cpuset.cpus"
+            cat "$(dirname "$d")/cpuset.mems" >"$d/cpuset.mems"
+        fi
+        echo "$BASHPID" >"$d/cgroup.procs"
+    done
+}
+cgroup_remove() { # name
+    local d
+    for d in $(cgroup_dirs "$1"); do [[ -d "$d" ]] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null; done
+    return 0
+}
+
+cleanup() {
+    local rc=$?
+    set +e
+    for h in "${!nspawn_pid[@]}"; do kill -TERM "${nspawn_pid[$h]}" 2>/dev/null; done
+    for _ in $(seq 30); do
+        local alive=0
+        for h in "${!nspawn_pid[@]}"; do kill -0 "${nspawn_pid[$h]}" 2>/dev/null && alive=1; done
+        [[ $alive -eq 0 ]] && break
+        sleep 1
+    done
+    for h in "${!nspawn_pid[@]}"; do kill -KILL "${nspawn_pid[$h]}" 2>/dev/null; done
+    for h in "${hosts[@]}"; do cgroup_remove "mlt-$h"; done
+    if [[ -n "$work" ]]; then
+        for h in "${hosts[@]}"; do mountpoint -q "$work/$h/root" && umount -l "$work/$h/root"; done
+    fi
+    for ns in ctl app1 app2 mon1 br; do ip netns del "mlt-$ns" 2>/dev/null; done
+    [[ -n "$work" && -z "${MLT_KEEP_WORK:-}" ]] && rm -rf "$work"
+    echo "--- timings"
+    printf '%s\n' "${timings[@]}"
+    echo "converge: ${SECONDS} s"
+    echo "$passed passed, $failed failed"
+    [[ $rc -ne 0 && $failed -eq 0 ]] && echo "converge.sh stopped early (exit $rc); see the output above"
+    exit $(( rc != 0 || failed != 0 ))
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+[[ $(id -u) -eq 0 ]] || { echo "converge.sh needs root (namespaces, mounts, systemd-nspawn)"; exit 1; }
+for ns in ctl app1 app2 mon1 br; do
+    ! ip netns list | grep -qw "mlt-$ns" || { echo "namespace mlt-$ns exists: another converge run?"; exit 1; }
+done
+
+# --- The server archive and the rootfs ------------------------------------------------------------------------------
+# A build in progress deletes the archive for a while: wait for it before building one.
+for _ in $(seq 60); do [[ -f "$archive" ]] && break; sleep 5; done
+if [[ ! -f "$archive" ]]; then
+    log "building the server archive (mvn, offline)"
+    (cd "$repo" && mvn -B -q -o -DskipTests -pl wildfly-config -am install)
+fi
+rootfs="$("$here/converge/build-rootfs.sh")"
+work="$(mktemp -d /var/tmp/mlt-converge.XXXXXX)"
+# The test deploys its own copy, so a rebuild during the run changes nothing under it.
+cp "$archive" "$work/build1.tar.gz"
+archive="$work/build1.tar.gz"
+timing "archive and rootfs"
+
+# --- Network --------------------------------------------------------------------------------------------------------
+ip netns add mlt-br
+ip -n mlt-br link add br0 type bridge
+ip -n mlt-br link set br0 up
+for n in ctl "${hosts[@]}"; do
+    ip netns add "mlt-$n"
+    ip -n "mlt-$n" link set lo up
+    ip -n mlt-br link add "v-$n" type veth peer name eth0 netns "mlt-$n"
+    ip -n mlt-br link set "v-$n" master br0 up
+    ip -n "mlt-$n" addr add "${ip[$n]}/24" dev eth0
+    ip -n "mlt-$n" link set eth0 up
+done
+
+# --- Hosts ----------------------------------------------------------------------------------------------------------
+ssh-keygen -q -t ed25519 -N '' -f "$work/id_ed25519"
+for h in "${hosts[@]}"; do
+    mkdir -p "$work/$h"/{upper,work,root}
+    mount -t overlay overlay -o "lowerdir=$rootfs,upperdir=$work/$h/upper,workdir=$work/$h/work" "$work/$h/root"
+    # A minbase rootfs has no /etc/hosts (Go programs then look up "localhost" in DNS); the host's resolv.conf would
+    # name a server outside the test network, so the hosts get none.
+    printf '127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n127.0.1.1 %s\n' "$h" >"$work/$h/root/etc/hosts"
+    : >"$work/$h/root/etc/resolv.conf"
+    install -d -m 0700 "$work/$h/root/root/.ssh"
+    install -m 0600 "$work/id_ed25519.pub" "$work/$h/root/root/.ssh/authorized_keys"
+    # CAP_NET_ADMIN: the firewall role loads nftables rules; the namespace is the host's own.
+    ( cgroup_enter "mlt-$h"
+      exec systemd-nspawn --boot --register=no --keep-unit --console=passive --quiet --capability=CAP_NET_ADMIN \
+        --resolv-conf=off --directory="$work/$h/root" --machine="mlt-$h" --hostname="$h" \
+        --network-namespace-path="/run/netns/mlt-$h" ) >"$work/$h.console" 2>&1 &
+    nspawn_pid[$h]=$!
+done
+ssh_opts=(-i "$work/id_ed25519" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR
+          -o ConnectTimeout=2 -o BatchMode=yes)
+for h in "${hosts[@]}"; do
+    for i in $(seq 60); do
+        in_ns ctl ssh "${ssh_opts[@]}" "root@${ip[$h]}" true 2>/dev/null && break
+        [[ $i -eq 60 ]] && { echo "$h: no SSH after 60 s"; tail -20 "$work/$h.console"; exit 1; }
+        sleep 1
+    done
+done
+timing "boot three hosts"
+
+# --- Inventory: the example one, with these hosts' addresses and the test's settings as host variables (which rank
+# above the example's group_vars). ---------------------------------------------------------------------------------
+cat >"$work/test-hosts.yml" <<EOF
+all:
+  vars:
+    ansible_user: root
+    ansible_ssh_private_key_file: $work/id_ed25519
+    ansible_ssh_common_args: -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR
+  children:
+    app_servers:
+      hosts:
+        app1: &app
+          ansible_host: ${ip[app1]}
+          mlt_apt_update_cache: false   # no mirror: the packages are in the hosts' apt cache
+          mlt_admin_cidrs: ["${ip[ctl]}"]
+          firewall_ssh_sources: ["${ip[ctl]}"]
+          mlt_app_http_cidrs: ["$subnet.0/24"]
+          wildfly_ready_retries: 24
+          wildfly_ready_delay: 5
+        app2:
+          <<: *app
+          ansible_host: ${ip[app2]}
+    monitoring:
+      hosts:
+        mon1:
+          ansible_host: ${ip[mon1]}
+          mlt_apt_update_cache: false
+          mlt_admin_cidrs: ["${ip[ctl]}"]
+          firewall_ssh_sources: ["${ip[ctl]}"]
+          grafana_admin_password: converge-test-password
+          alertmanager_receivers:
+            pager: {webhook_configs: [{url: "http://${ip[ctl]}:9/pager"}]}
+            team: {webhook_configs: [{url: "http://${ip[ctl]}:9/team"}]}
+            low: {}
+EOF
+inventory=(-i "$ansible_dir/inventories/example" -i "$work/test-hosts.yml")
+real_roles_skip=loki,jaeger,grafana,log_shipper
+playbook() { # log file, ansible-playbook arguments... (build 1 unless an -e mlt_wildfly_archive= follows)
+    local out="$1"; shift
+    (cd "$ansible_dir" && in_ns ctl ansible-playbook "${inventory[@]}" site.yml -e "mlt_wildfly_archive=$archive" "$@") \
+        >"$out" 2>&1
+}
+recap_changed() { # log file -> "host=changed ..." for hosts with changes
+    sed -n '/PLAY RECAP/,$p' "$1" |
+        awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^changed=/) { split($i, c, "="); if (c[2] != 0) printf "%s=%s ", $1, c[2] } }'
+}
+show_failure() { echo "--- $1 (last 60 lines)"; tail -n 60 "$1" | sed 's/^/    /'; }
+
+# --- Run 1 ----------------------------------------------------------------------------------------------------------
+log "site.yml, real run (all but $real_roles_skip)"
+if playbook "$work/run1.log" --skip-tags "$real_roles_skip"; then check "site.yml converges" true
+else check "site.yml converges" false; show_failure "$work/run1.log"; exit 1; fi
+timing "site.yml first run"
+
+log "site.yml, check mode (loki, jaeger, grafana, log shipper)"
+playbook "$work/check.log" --check --tags "$real_roles_skip" && rc=0 || rc=$?
+check "site.yml --check runs loki, jaeger, grafana and the log shipper" test $rc -eq 0
+[[ $rc -eq 0 ]] || show_failure "$work/check.log"
+timing "site.yml check mode"
+
+# --- Assertions from outside ----------------------------------------------------------------------------------------
+service_answers_4() { # host [namespace]
+    local body
+    body="$(in_ns "${2:-ctl}" curl -fsS --max-time 5 -H 'Accept: application/json' "http://${ip[$1]}:8080/webapp/service")" \
+        && python3 -c 'import json,sys; sys.exit(json.loads(sys.argv[1]).get("result") != 4)' "$body"
+}
+for h in app1 app2; do check "$h: /webapp/service answers 4" service_answers_4 "$h"; done
+
+prom_query() { in_ns ctl curl -fsS --max-time 5 "http://${ip[mon1]}:9090/api/v1/$1"; }
+targets_up() {
+    prom_query targets | python3 -c '
+import json, sys
+targets = json.load(sys.stdin)["data"]["activeTargets"]
+want = {(job, host) for job in ("webapp", "webapi", "wildfly", "health-ready", "health-live") for host in ("app1", "app2")}
+up = {(t["labels"]["job"], t["labels"].get("host")) for t in targets if t["health"] == "up"}
+sys.exit(0 if want <= up else 1)'
+}
+probes_succeed() {
+    local query='query?query=sum%28probe_success%7Bjob%3D%22health-ready%22%7D%29' sum
+    sum="$(prom_query "$query" | python3 -c 'import json,sys; r=json.load(sys.stdin)["data"]["result"]; print(r[0]["value"][1] if r else 0)')"
+    [[ "$sum" == 2 ]]
+}
+wait_for() { # seconds, command...
+    local deadline=$((SECONDS + $1)); shift
+    until "$@"; do [[ $SECONDS -ge $deadline ]] && return 1; sleep 3; done
+}
+check "Prometheus: webapp, webapi, wildfly, health targets of both app hosts are up" wait_for 120 targets_up
+check "Prometheus: both readiness probes succeed" wait_for 60 probes_succeed
+rules_loaded() {
+    local want
+    want="$(python3 -c 'import glob,sys,yaml; print(sum(len(g["rules"]) for f in glob.glob(sys.argv[1] + "/*.yml") for g in yaml.safe_load(open(f))["groups"]))' \
+        "$repo/observability/prometheus/rules")"
+    local loaded
+    loaded="$(prom_query rules | python3 -c 'import json,sys; print(sum(len(g["rules"]) for g in json.load(sys.stdin)["data"]["groups"]))')"
+    [[ "$loaded" == "$want" ]]
+}
+check "Prometheus: every rule of observability/prometheus/rules is loaded" rules_loaded
+check "Alertmanager is ready" in_ns ctl curl -fsS --max-time 5 -o /dev/null "http://${ip[mon1]}:9093/-/ready"
+
+blocked() { ! in_ns "$1" curl -fsS --max-time 3 -o /dev/null "$2" 2>/dev/null; }
+check "firewall: :9990 of app1 is open to mon1" in_ns mon1 curl -fsS --max-time 3 -o /dev/null "http://${ip[app1]}:9990/health/ready"
+check "firewall: :9990 of app1 is closed to app2" blocked app2 "http://${ip[app1]}:9990/health/ready"
+check "firewall: :9990 of app1 is closed to the controller" blocked ctl "http://${ip[app1]}:9990/health/ready"
+check "firewall: :9464 of app2 is closed to app1" blocked app1 "http://${ip[app2]}:9464/metrics"
+check "firewall: :8080 of app1 is open to app2" in_ns app2 curl -fsS --max-time 3 -o /dev/null "http://${ip[app1]}:8080/webapp/"
+check "firewall: Prometheus :9090 is closed to app1" blocked app1 "http://${ip[mon1]}:9090/-/ready"
+timing "assertions"
+
+# --- Run 2: idempotence ---------------------------------------------------------------------------------------------
+log "site.yml, second run"
+playbook "$work/run2.log" --skip-tags "$real_roles_skip" && rc=0 || rc=$?
+changes="$(recap_changed "$work/run2.log")"
+check "second run: no failure, changed=0 on every host${changes:+ (changed: $changes)}" test $rc -eq 0 -a -z "$changes"
+[[ $rc -eq 0 && -z "$changes" ]] || grep -B3 -E '^changed:' "$work/run2.log" | head -40
+timing "site.yml second run"
+
+# --- Rolling deploy of a new archive --------------------------------------------------------------------------------
+# A new build: the same server with one more file, so another checksum.
+new_archive() { # output path, marker text
+    local dir="$work/repack"
+    rm -rf "$dir" && mkdir -p "$dir"
+    tar -xzf "$archive" -C "$dir"
+    echo "$2" >"$dir/wildfly-mlt-server/standalone/configuration/converge-build.txt"
+    tar -czf "$1" -C "$dir" wildfly-mlt-server
+    rm -rf "$dir"
+}
+release_of() { in_ns ctl ssh "${ssh_opts[@]}" "root@${ip[$1]}" readlink -f /opt/wildfly-mlt/current; }
+# Samples both hosts every half second while a run goes on: one line "<app1 ok> <app2 ok>" per round.
+poll_start() {
+    ( end=$((SECONDS + 900))
+      while [[ $SECONDS -lt $end ]]; do
+          a=0; b=0
+          service_answers_4 app1 && a=1
+          service_answers_4 app2 && b=1
+          echo "$a $b"
+          sleep 0.5
+      done ) >"$1" 2>/dev/null &
+    poll_pid=$!
+}
+poll_stop() { kill "$poll_pid" 2>/dev/null; wait "$poll_pid" 2>/dev/null || true; }
+
+new_archive "$work/build2.tar.gz" build-2
+before_app1="$(release_of app1)" before_app2="$(release_of app2)"
+log "rolling deploy of build 2"
+poll_start "$work/poll-rolling.log"
+playbook "$work/rolling.log" --skip-tags "$real_roles_skip" -e "mlt_wildfly_archive=$work/build2.tar.gz" && rc=0 || rc=$?
+poll_stop
+check "rolling deploy run succeeds" test $rc -eq 0
+[[ $rc -eq 0 ]] || show_failure "$work/rolling.log"
+check "rolling deploy: both hosts run the new release" \
+    test "$(release_of app1)" != "$before_app1" -a "$(release_of app2)" != "$before_app2"
+check "rolling deploy: at every sample at least one host served 4" \
+    test -s "$work/poll-rolling.log" -a -z "$(grep -x '0 0' "$work/poll-rolling.log")"
+check "rolling deploy: each host was out for a while, one after the other" \
+    bash -c "grep -q '^0 1' '$work/poll-rolling.log' && grep -q '^1 0' '$work/poll-rolling.log'"
+order_ok() { # app1 became ready before app2's release was switched
+    awk '/TASK \[wildfly : Poll \/health\/ready/ {p=1} p && /^ok: \[app1\]/ {a=NR} /TASK \[wildfly : Point current/ {q=1}
+         q && /^changed: \[app2\]/ && !b {b=NR} END {exit !(a && b && a < b)}' "$work/rolling.log"
+}
+check "rolling deploy: app1 was ready before app2 was switched" order_ok
+for h in app1 app2; do check "$h: /webapp/service answers 4 after the rollout" service_answers_4 "$h"; done
+timing "rolling deploy"
+
+# --- A host that never becomes ready stops the rollout --------------------------------------------------------------
+# Build 3 for everyone, and on app1 a webapi URL nobody answers: webapp's readiness check stays DOWN there.
+new_archive "$work/build3.tar.gz" build-3
+cat >"$work/broken-app1.yml" <<EOF
+all:
+  children:
+    app_servers:
+      hosts:
+        app1:
+          wildfly_webapi_url: http://127.0.0.1:1/webapi
+          wildfly_ready_retries: 12
+EOF
+before_app2="$(release_of app2)"
+log "rollout of build 3 with app1 never ready"
+poll_start "$work/poll-broken.log"
+inventory+=(-i "$work/broken-app1.yml")
+playbook "$work/broken.log" --skip-tags "$real_roles_skip" -e "mlt_wildfly_archive=$work/build3.tar.gz" && rc=0 || rc=$?
+poll_stop
+check "rollout with an unready host fails" test $rc -ne 0
+check "the failure says which host and why" grep -q 'WildFly on app1 did not report UP on /health/ready' "$work/broken.log"
+check "app2 was not touched: still on its release" test "$(release_of app2)" == "$before_app2"
+check "app2 served 4 at every sample during the failed rollout" \
+    bash -c "test -s '$work/poll-broken.log' && ! awk '\$2 != 1' '$work/poll-broken.log' | grep -q ."
+check "app2: /webapp/service answers 4 after the failed rollout" service_answers_4 app2
+timing "failed rollout"
+[[ $failed -eq 0 ]] || { for f in run1 check run2 rolling broken; do [[ -f "$work/$f.log" ]] && cp "$work/$f.log" "/tmp/mlt-converge-$f.log"; done
+                          echo "logs kept in /tmp/mlt-converge-*.log"; }
