@@ -6,11 +6,14 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import org.eclipse.microprofile.rest.client.annotation.RegisterClientHeaders;
+import org.eclipse.microprofile.rest.client.annotation.RegisterProvider;
 import org.eclipse.microprofile.rest.client.inject.RegisterRestClient;
+import org.wildfly.mlt.web.SharedJsonbResolver;
 
 /** webapi over HTTP; base URL and timeouts are the "webapi/mp-rest/*" MicroProfile Config keys. */
 @RegisterRestClient(configKey = "webapi")
 @RegisterClientHeaders(RequestIdHeadersFactory.class)
+@RegisterProvider(SharedJsonbResolver.class)
 @Produces(MediaType.APPLICATION_JSON)
 public interface WebapiClient {
 
