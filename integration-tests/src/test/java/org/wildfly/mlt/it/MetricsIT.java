@@ -27,12 +27,16 @@ class MetricsIT {
             "http_request_method", "GET", "http_response_status_code", "200");
     private static final Map<String, String> ADD_ROUTE = Map.of("http_route", "/webapi/add",
             "http_request_method", "GET", "http_response_status_code", "200");
+    private static final String CLIENT_COUNT = "http_client_request_duration_seconds_count";
+    private static final Map<String, String> CALLS_TO_WEBAPI = Map.of("http_request_method", "GET",
+            "http_response_status_code", "200", "server_port", "8080");
     private static final Map<String, String> OK = Map.of("outcome", "ok");
     private static final Pattern EXEMPLAR_LABEL = Pattern.compile("([a-z_]+)=\"([^\"]*)\"");
 
     private static PrometheusScrape webapp;
     private static PrometheusScrape webapi;
     private static double serviceCountBefore;
+    private static double clientCountBefore;
     private static double addCountBefore;
     private static double calculationsBefore;
     private static double additionsBefore;
@@ -43,6 +47,7 @@ class MetricsIT {
         PrometheusScrape webappBefore = PrometheusScrape.of(Http.WEBAPP_METRICS, true);
         PrometheusScrape webapiBefore = PrometheusScrape.of(Http.WEBAPI_METRICS, true);
         serviceCountBefore = webappBefore.value(DURATION_COUNT, SERVICE_ROUTE);
+        clientCountBefore = webappBefore.value(CLIENT_COUNT, CALLS_TO_WEBAPI);
         calculationsBefore = webappBefore.value("webapp_calculations_total", OK);
         addCountBefore = webapiBefore.value(DURATION_COUNT, ADD_ROUTE);
         additionsBefore = webapiBefore.value("calculator_additions_total", OK);
@@ -61,6 +66,12 @@ class MetricsIT {
     void perRouteRequestCountsGrowByN() {
         assertEquals(N, webapp.value(DURATION_COUNT, SERVICE_ROUTE) - serviceCountBefore);
         assertEquals(N, webapi.value(DURATION_COUNT, ADD_ROUTE) - addCountBefore);
+    }
+
+    /** Exactly N: a missing client filter would count none, a doubled one 2N. */
+    @Test
+    void callsToWebapiAreCountedOncePerRequest() {
+        assertEquals(N, webapp.value(CLIENT_COUNT, CALLS_TO_WEBAPI) - clientCountBefore);
     }
 
     @Test

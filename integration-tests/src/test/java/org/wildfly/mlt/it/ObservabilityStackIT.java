@@ -64,9 +64,10 @@ class ObservabilityStackIT {
         Path work = Path.of(System.getProperty("server.dir")).resolveSibling("observability-live");
         deleteRecursively(work);
         Files.createDirectories(work.resolve("prometheus/file_sd"));
-        int prometheusPort = ExternalProcess.freePort();
-        int blackboxPort = ExternalProcess.freePort();
-        int alertmanagerPort = ExternalProcess.freePort();
+        int[] ports = ExternalProcess.freePorts(3);
+        int prometheusPort = ports[0];
+        int blackboxPort = ports[1];
+        int alertmanagerPort = ports[2];
 
         copyRules(work);
         Files.writeString(work.resolve("prometheus/prometheus.yml"), ObservabilityFiles.read("prometheus/prometheus.yml")
