@@ -1,9 +1,5 @@
 package org.wildfly.mlt.it;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import org.jboss.as.controller.client.ModelControllerClient;
 import org.jboss.as.controller.client.helpers.Operations;
 import org.jboss.dmr.ModelNode;
 
@@ -50,14 +46,6 @@ public final class Deployments {
     }
 
     private static void execute(ModelNode operation) {
-        try (ModelControllerClient management =
-                     ModelControllerClient.Factory.create(InetAddress.getLoopbackAddress(), 9990)) {
-            ModelNode result = management.execute(operation);
-            if (!Operations.isSuccessfulOutcome(result)) {
-                throw new AssertionError(operation + " failed: " + result);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        Management.execute(operation);
     }
 }

@@ -14,16 +14,19 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
 import java.util.zip.GZIPInputStream;
 
 /**
  * TEST FIXTURE, not product: an OTLP/HTTP endpoint that decodes the real protobuf export requests the server sends
  * and keeps the spans, so tests can assert on them. It stands in for Jaeger, which cannot run on the test machine.
+ * It can also play a failing backend ({@link Behaviour}) on the same port, for the trace-backend fault tests.
  */
 public final class OtlpTestReceiver {
 
@@ -32,27 +35,66 @@ public final class OtlpTestReceiver {
                                Span.SpanKind kind, Map<String, String> attributes, Map<String, String> resource) {
     }
 
+    /** How the receiver plays the trace backend. */
+    public enum Behaviour {
+        /** Answers at once and keeps the spans. */
+        HEALTHY,
+        /** Nothing listens on the port: connections are refused. */
+        UNREACHABLE,
+        /** Accepts connections and reads requests, never answers. */
+        BLACK_HOLE,
+        /** Answers after {@link #SLOW_ANSWER}. */
+        SLOW
+    }
+
+    public static final Duration SLOW_ANSWER = Duration.ofSeconds(3);
+
     private static OtlpTestReceiver instance;
 
-    private final HttpServer server;
+    private final int port;
     private final List<ReceivedSpan> spans = new CopyOnWriteArrayList<>();
+    private volatile Behaviour behaviour = Behaviour.HEALTHY;
+    private HttpServer server;
 
-    private OtlpTestReceiver(int port) throws IOException {
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 0);
+    private OtlpTestReceiver(int port) {
+        this.port = port;
+        listen();
+    }
+
+    private void listen() {
+        try {
+            server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 0);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
         server.createContext("/v1/traces", this::receiveTraces);
         // Metrics and logs are not exported over OTLP by this configuration; answer politely if they ever are.
         server.createContext("/", exchange -> respond(exchange, new byte[0]));
+        // Requests of a black-holed or slow backend wait on threads of their own, not on the dispatcher.
+        server.setExecutor(Executors.newCachedThreadPool(task -> {
+            Thread thread = new Thread(task, "otlp-test-receiver");
+            thread.setDaemon(true);
+            return thread;
+        }));
         server.start();
+    }
+
+    /** Switches to another behaviour; requests held by a black hole are then dropped unanswered. */
+    public synchronized void behave(Behaviour next) {
+        if (next == Behaviour.UNREACHABLE && server != null) {
+            server.stop(0);
+            server = null;
+        } else if (next != Behaviour.UNREACHABLE && server == null) {
+            listen();
+        }
+        behaviour = next;
+        notifyAll();
     }
 
     /** The one receiver of this test JVM, on the port the server under test was configured with. */
     public static synchronized OtlpTestReceiver get() {
         if (instance == null) {
-            try {
-                instance = new OtlpTestReceiver(Integer.getInteger("otlp.receiver.port", 14318));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            instance = new OtlpTestReceiver(Integer.getInteger("otlp.receiver.port", 14318));
         }
         return instance;
     }
@@ -62,6 +104,14 @@ public final class OtlpTestReceiver {
     }
 
     private void receiveTraces(HttpExchange exchange) throws IOException {
+        if (behaviour == Behaviour.BLACK_HOLE) {
+            holdWhileBlackHole();
+            exchange.close();
+            return;
+        }
+        if (behaviour == Behaviour.SLOW) {
+            pause(SLOW_ANSWER);
+        }
         try (InputStream body = decoded(exchange)) {
             ExportTraceServiceRequest request = ExportTraceServiceRequest.parseFrom(body);
             for (ResourceSpans resourceSpans : request.getResourceSpansList()) {
@@ -77,6 +127,25 @@ public final class OtlpTestReceiver {
             }
         }
         respond(exchange, ExportTraceServiceResponse.getDefaultInstance().toByteArray());
+    }
+
+    private synchronized void holdWhileBlackHole() {
+        while (behaviour == Behaviour.BLACK_HOLE) {
+            try {
+                wait();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private static void pause(Duration duration) {
+        try {
+            Thread.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static InputStream decoded(HttpExchange exchange) throws IOException {

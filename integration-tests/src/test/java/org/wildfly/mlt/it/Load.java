@@ -1,0 +1,125 @@
+package org.wildfly.mlt.it;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.ExecutionException;
+
+/** Drives requests at the server under test and keeps each answer's status and latency. */
+public final class Load {
+
+    /** What a load run saw: latencies in nanoseconds (sorted) and the number of answers per status (-1: no answer). */
+    public record Result(List<Long> latencies, Map<Integer, Integer> statuses) {
+
+        public double percentileMillis(double percentile) {
+            int index = (int) Math.ceil(percentile / 100 * latencies.size()) - 1;
+            return latencies.get(Math.max(0, index)) / 1e6;
+        }
+
+        public int count() {
+            return latencies.size();
+        }
+
+        public boolean onlyOk() {
+            return statuses.keySet().stream().allMatch(status -> status == 200);
+        }
+
+        @Override
+        public String toString() {
+            return String.format("%d requests, p50 %.1f ms, p99 %.1f ms, statuses %s",
+                    count(), percentileMillis(50), percentileMillis(99), statuses);
+        }
+    }
+
+    private static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+
+    private Load() {
+    }
+
+    /** {@code requests} requests from {@code concurrency} callers, each sending its next one as soon as it has an answer. */
+    public static Result closedLoop(String url, int requests, int concurrency) {
+        AtomicInteger remaining = new AtomicInteger(requests);
+        return run(url, concurrency, () -> remaining.getAndDecrement() > 0 ? System.nanoTime() : null);
+    }
+
+    /** Requests started at a fixed rate for the duration, whatever the answers take (up to 64 outstanding). */
+    public static Result fixedRate(String url, int perSecond, Duration duration) {
+        long start = System.nanoTime();
+        long total = perSecond * duration.toSeconds();
+        AtomicInteger sent = new AtomicInteger();
+        return run(url, 64, () -> {
+            int index = sent.getAndIncrement();
+            return index < total ? start + index * 1_000_000_000L / perSecond : null;
+        });
+    }
+
+    /** When the next request starts, in System.nanoTime() terms; null when the run is over. */
+    private interface Schedule {
+        Long next();
+    }
+
+    private static Result run(String url, int callers, Schedule schedule) {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build();
+        ExecutorService pool = Executors.newFixedThreadPool(callers);
+        List<Future<List<long[]>>> workers = new ArrayList<>();
+        for (int i = 0; i < callers; i++) {
+            workers.add(pool.submit(() -> {
+                List<long[]> answers = new ArrayList<>();
+                for (Long at = schedule.next(); at != null; at = schedule.next()) {
+                    waitUntil(at);
+                    long started = System.nanoTime();
+                    answers.add(new long[] {send(request), System.nanoTime() - started});
+                }
+                return answers;
+            }));
+        }
+        List<Long> latencies = new ArrayList<>();
+        Map<Integer, Integer> statuses = new TreeMap<>();
+        try {
+            for (Future<List<long[]>> worker : workers) {
+                for (long[] answer : worker.get()) {
+                    statuses.merge((int) answer[0], 1, Integer::sum);
+                    latencies.add(answer[1]);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        } catch (ExecutionException e) {
+            throw new AssertionError(e.getCause());
+        } finally {
+            pool.shutdownNow();
+        }
+        Collections.sort(latencies);
+        return new Result(latencies, statuses);
+    }
+
+    private static int send(HttpRequest request) throws InterruptedException {
+        try {
+            return CLIENT.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    private static void waitUntil(long nanoTime) throws InterruptedException {
+        long wait = nanoTime - System.nanoTime();
+        if (wait > 0) {
+            TimeUnit.NANOSECONDS.sleep(wait);
+        }
+    }
+}
