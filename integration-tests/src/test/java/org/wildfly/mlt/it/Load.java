@@ -52,37 +52,57 @@ public final class Load {
 
     /** {@code requests} requests from {@code concurrency} callers, each sending its next one as soon as it has an answer. */
     public static Result closedLoop(String url, int requests, int concurrency) {
+        HttpRequest request = request(url).build();
         AtomicInteger remaining = new AtomicInteger(requests);
-        return run(url, concurrency, () -> remaining.getAndDecrement() > 0 ? System.nanoTime() : null);
+        return run(concurrency, () -> remaining.getAndDecrement() > 0 ? new Planned(System.nanoTime(), request) : null);
+    }
+
+    /** The same, one request per id, each with the id as its X-Request-ID. */
+    public static Result closedLoop(String url, List<String> requestIds, int concurrency) {
+        AtomicInteger next = new AtomicInteger();
+        return run(concurrency, () -> {
+            int index = next.getAndIncrement();
+            return index < requestIds.size()
+                    ? new Planned(System.nanoTime(), request(url).header("X-Request-ID", requestIds.get(index)).build())
+                    : null;
+        });
     }
 
     /** Requests started at a fixed rate for the duration, whatever the answers take (up to 64 outstanding). */
     public static Result fixedRate(String url, int perSecond, Duration duration) {
+        HttpRequest request = request(url).build();
         long start = System.nanoTime();
         long total = perSecond * duration.toSeconds();
         AtomicInteger sent = new AtomicInteger();
-        return run(url, 64, () -> {
+        return run(64, () -> {
             int index = sent.getAndIncrement();
-            return index < total ? start + index * 1_000_000_000L / perSecond : null;
+            return index < total ? new Planned(start + index * 1_000_000_000L / perSecond, request) : null;
         });
     }
 
-    /** When the next request starts, in System.nanoTime() terms; null when the run is over. */
-    private interface Schedule {
-        Long next();
+    /** A request and when to send it, in System.nanoTime() terms. */
+    private record Planned(long at, HttpRequest request) {
     }
 
-    private static Result run(String url, int callers, Schedule schedule) {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build();
+    /** The next request of the run; null when the run is over. */
+    private interface Schedule {
+        Planned next();
+    }
+
+    private static HttpRequest.Builder request(String url) {
+        return HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10));
+    }
+
+    private static Result run(int callers, Schedule schedule) {
         ExecutorService pool = Executors.newFixedThreadPool(callers);
         List<Future<List<long[]>>> workers = new ArrayList<>();
         for (int i = 0; i < callers; i++) {
             workers.add(pool.submit(() -> {
                 List<long[]> answers = new ArrayList<>();
-                for (Long at = schedule.next(); at != null; at = schedule.next()) {
-                    waitUntil(at);
+                for (Planned planned = schedule.next(); planned != null; planned = schedule.next()) {
+                    waitUntil(planned.at());
                     long started = System.nanoTime();
-                    answers.add(new long[] {send(request), System.nanoTime() - started});
+                    answers.add(new long[] {send(planned.request()), System.nanoTime() - started});
                 }
                 return answers;
             }));

@@ -9,7 +9,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The server's JSON log file (what the log shipper tails), read and parsed line by line. */
+/**
+ * The server's JSON log (what the log shipper tails), read and parsed line by line: server.log and, oldest first,
+ * the files it was rotated into (server.log.1 is the newest of those).
+ */
 public final class ServerLog {
 
     public static final Path FILE = Path.of(System.getProperty("server.dir"), "standalone", "log", "server.log");
@@ -18,14 +21,36 @@ public final class ServerLog {
     private ServerLog() {
     }
 
-    /** Every line, parsed; a line that is not one JSON object fails the test. */
+    /** Every line of every file, oldest first, parsed; a line that is not one JSON object fails the test. */
     public static List<JsonNode> lines() {
         List<JsonNode> parsed = new ArrayList<>();
+        for (Path file : files()) {
+            parsed.addAll(parse(file));
+        }
+        return parsed;
+    }
+
+    /** The rotated files, oldest first, then server.log. */
+    public static List<Path> files() {
+        List<Path> files = new ArrayList<>();
+        for (int index = 1; Files.exists(rotated(index)); index++) {
+            files.add(0, rotated(index));
+        }
+        files.add(FILE);
+        return files;
+    }
+
+    private static Path rotated(int index) {
+        return FILE.resolveSibling(FILE.getFileName() + "." + index);
+    }
+
+    private static List<JsonNode> parse(Path file) {
+        List<JsonNode> parsed = new ArrayList<>();
         try {
-            for (String line : Files.readAllLines(FILE)) {
+            for (String line : Files.readAllLines(file)) {
                 JsonNode node = JSON.readTree(line);
                 if (node == null || !node.isObject()) {
-                    throw new AssertionError("Log line is not a JSON object: " + line);
+                    throw new AssertionError("Line of " + file.getFileName() + " is not a JSON object: " + line);
                 }
                 parsed.add(node);
             }
