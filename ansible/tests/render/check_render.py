@@ -132,7 +132,7 @@ for h in apps:
     env = wf_env[host]
     needed = ["MLT_BIND_ADDRESS", "MLT_MANAGEMENT_BIND_ADDRESS", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_TRACES_SAMPLER_ARG",
               "MLT_ENVIRONMENT", "OTEL_EXPORTER_PROMETHEUS_HOST", "WEBAPP_METRICS_PORT", "WEBAPI_METRICS_PORT",
-              "WEBAPI_URL", "JAVA_OPTS"]
+              "WEBAPI_URL", "JAVA_OPTS", "MLT_CONSOLE_LOG_LEVEL"]
     check(f"{host}: wildfly.env sets every runtime variable", all(k in env for k in needed),
           [k for k in needed if k not in env])
     check(f"{host}: traces go to Jaeger's OTLP/HTTP on the monitoring host",
