@@ -3,7 +3,10 @@ package org.wildfly.mlt.it;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import org.jboss.arquillian.container.test.api.RunAsClient;
 import org.jboss.arquillian.junit5.ArquillianExtension;
 import org.junit.jupiter.api.AfterAll;
@@ -34,6 +37,8 @@ class TraceBackendFaultsIT {
      * line and one a minute. Two WARs, two exporters; thousands of requests must not mean more.
      */
     private static final int EXPORTER_LOG_LINES_LIMIT = 16;
+    /** Exporter timeout (10 s) plus the BatchSpanProcessor's export timeout (30 s), with room. */
+    private static final Duration RECOVERY = Duration.ofSeconds(60);
 
     private static OtlpTestReceiver receiver;
     private static Load.Result healthy;
@@ -88,6 +93,35 @@ class TraceBackendFaultsIT {
             assertTrue(exporterLines <= EXPORTER_LOG_LINES_LIMIT, exporterLines + " exporter log lines");
         } finally {
             receiver.behave(Behaviour.HEALTHY);
+        }
+        assertSpansFlowAgain(backend);
+    }
+
+    /**
+     * The backend is back: without a restart, a new request's spans reach it again. Until the queue has drained and
+     * an export stuck on the failed backend has timed out (otel.bsp.export.timeout, 30 s), new spans may still be
+     * dropped, so a new request is sent each second until one arrives.
+     */
+    private static void assertSpansFlowAgain(Behaviour after) {
+        long started = System.nanoTime();
+        List<String> sent = new ArrayList<>();
+        Await.until(RECOVERY, () -> {
+            String id = "after-" + after + "-" + UUID.randomUUID();
+            Http.get(SERVICE, "X-Request-ID", id);
+            sent.add(id);
+            pause(Duration.ofSeconds(1));
+            return receiver.spans().stream().anyMatch(span -> "webapp".equals(span.service())
+                    && sent.contains(span.attributes().get("request.id")));
+        }, arrived -> arrived, "spans of a new request at the backend after " + after);
+        System.out.printf("%s: spans flow again %d ms after the backend recovered%n", after,
+                (System.nanoTime() - started) / 1_000_000);
+    }
+
+    private static void pause(Duration duration) {
+        try {
+            Thread.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
