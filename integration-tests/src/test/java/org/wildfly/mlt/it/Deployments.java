@@ -25,12 +25,12 @@ public final class Deployments {
         ModelNode address = Operations.createAddress("system-property", property);
         ModelNode add = Operations.createAddOperation(address);
         add.get("value").set(value);
-        execute(add);
+        Management.execute(add);
         try {
             redeploy(deployments);
             action.run();
         } finally {
-            execute(Operations.createRemoveOperation(address));
+            Management.execute(Operations.createRemoveOperation(address));
             redeploy(deployments);
         }
     }
@@ -42,10 +42,6 @@ public final class Deployments {
     }
 
     private static void execute(String operation, String deployment) {
-        execute(Operations.createOperation(operation, Operations.createAddress("deployment", deployment)));
-    }
-
-    private static void execute(ModelNode operation) {
-        Management.execute(operation);
+        Management.execute(Operations.createOperation(operation, Operations.createAddress("deployment", deployment)));
     }
 }

@@ -20,6 +20,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.zip.GZIPInputStream;
 
@@ -53,6 +54,12 @@ public final class OtlpTestReceiver {
 
     private final int port;
     private final List<ReceivedSpan> spans = new CopyOnWriteArrayList<>();
+    /** Requests of a black-holed or slow backend wait on threads of their own, not on the dispatcher. */
+    private final ExecutorService handlers = Executors.newCachedThreadPool(task -> {
+        Thread thread = new Thread(task, "otlp-test-receiver");
+        thread.setDaemon(true);
+        return thread;
+    });
     private volatile Behaviour behaviour = Behaviour.HEALTHY;
     private HttpServer server;
 
@@ -70,12 +77,7 @@ public final class OtlpTestReceiver {
         server.createContext("/v1/traces", this::receiveTraces);
         // Metrics and logs are not exported over OTLP by this configuration; answer politely if they ever are.
         server.createContext("/", exchange -> respond(exchange, new byte[0]));
-        // Requests of a black-holed or slow backend wait on threads of their own, not on the dispatcher.
-        server.setExecutor(Executors.newCachedThreadPool(task -> {
-            Thread thread = new Thread(task, "otlp-test-receiver");
-            thread.setDaemon(true);
-            return thread;
-        }));
+        server.setExecutor(handlers);
         server.start();
     }
 
