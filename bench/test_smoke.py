@@ -19,7 +19,6 @@ class BenchSmokeTest(unittest.TestCase):
         run = subprocess.run([sys.executable, BENCH, "--smoke"], capture_output=True, text=True, timeout=600)
         if run.returncode != 0:
             raise AssertionError("bench.py --smoke failed (%d):\n%s\n%s" % (run.returncode, run.stdout, run.stderr))
-        cls.printed = run.stdout
         cls.result = json.loads(run.stdout.strip().splitlines()[-1])
 
     def test_both_configurations_served_both_endpoints_without_errors(self):
@@ -29,20 +28,12 @@ class BenchSmokeTest(unittest.TestCase):
             for endpoint in ("service", "add"):
                 figures = config["endpoints"][endpoint]
                 self.assertGreater(figures["requests_per_s"], 0, (name, endpoint))
-                self.assertLessEqual(figures["p50_ms"], figures["p99_ms"], (name, endpoint))
                 self.assertEqual(0, figures["non_2xx"], (name, endpoint))
                 self.assertEqual(0, figures["socket_errors"], (name, endpoint))
 
-    def test_ratios_boot_time_and_received_spans_are_reported(self):
-        for endpoint in ("service", "add"):
-            self.assertGreater(self.result["ratios"][endpoint]["throughput_A_over_B"], 0)
-            self.assertGreater(self.result["ratios"][endpoint]["p99_A_over_B"], 0)
+    def test_boot_time_and_received_spans_are_measured(self):
         self.assertGreater(self.result["boot_to_ready_s_median"], 0)
         self.assertGreater(self.result["otlp_export_requests"], 0, "configuration A exported no spans")
-        self.assertIn("cores", self.result["machine"])
-
-    def test_table_is_printed_too(self):
-        self.assertIn("A/B service", self.printed)
 
 
 if __name__ == "__main__":

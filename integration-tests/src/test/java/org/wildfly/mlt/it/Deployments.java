@@ -1,5 +1,6 @@
 package org.wildfly.mlt.it;
 
+import java.util.Map;
 import org.jboss.as.controller.client.helpers.Operations;
 import org.jboss.dmr.ModelNode;
 
@@ -22,15 +23,22 @@ public final class Deployments {
 
     /** Sets a system property, redeploys the deployments that must read it, runs the action, then undoes both. */
     public static void withSystemProperty(String property, String value, Runnable action, String... deployments) {
-        ModelNode address = Operations.createAddress("system-property", property);
-        ModelNode add = Operations.createAddOperation(address);
-        add.get("value").set(value);
-        Management.execute(add);
+        withSystemProperties(Map.of(property, value), action, deployments);
+    }
+
+    /** The same for several properties. */
+    public static void withSystemProperties(Map<String, String> properties, Runnable action, String... deployments) {
+        properties.forEach((property, value) -> {
+            ModelNode add = Operations.createAddOperation(Operations.createAddress("system-property", property));
+            add.get("value").set(value);
+            Management.execute(add);
+        });
         try {
             redeploy(deployments);
             action.run();
         } finally {
-            Management.execute(Operations.createRemoveOperation(address));
+            properties.keySet().forEach(property ->
+                    Management.execute(Operations.createRemoveOperation(Operations.createAddress("system-property", property))));
             redeploy(deployments);
         }
     }

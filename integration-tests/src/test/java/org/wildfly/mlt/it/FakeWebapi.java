@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * TEST FIXTURE: a stand-in for webapi on another host, which a test can make slow, or stop and start again on the
@@ -19,6 +20,7 @@ public final class FakeWebapi implements AutoCloseable {
     private final int port;
     private final Duration delay;
     private final ExecutorService threads = Executors.newCachedThreadPool();
+    private final AtomicInteger received = new AtomicInteger();
     private HttpServer server;
 
     public FakeWebapi(int port, Duration delay) {
@@ -43,7 +45,13 @@ public final class FakeWebapi implements AutoCloseable {
         return this;
     }
 
+    /** Requests received so far, answered or not. */
+    public int received() {
+        return received.get();
+    }
+
     private void answer(HttpExchange exchange, String json) throws IOException {
+        received.incrementAndGet();
         try {
             Thread.sleep(delay.toMillis());
         } catch (InterruptedException e) {

@@ -138,11 +138,11 @@ class ObservabilityStackIT {
 
     @Test
     void everyRecordingRuleReturnsSeries() {
-        List<String> empty = Await.until(TIMEOUT, () -> AlertRules.recordingRules().stream()
+        // Fails with the rules still empty at the deadline.
+        Await.until(TIMEOUT, () -> AlertRules.recordingRules().stream()
                         .map(AlertRules.RecordingRule::record)
                         .filter(record -> prometheus.query(record).path("result").isEmpty()).toList(),
                 List::isEmpty, "every recording rule to have series");
-        assertTrue(empty.isEmpty());
     }
 
     @Test
@@ -178,11 +178,11 @@ class ObservabilityStackIT {
                 .map(q -> "datasource correlation\n    " + Dashboards.withVariablesExpanded(q)).toList());
         System.out.println("Dashboard queries not provable here:\n  " + String.join("\n  ", notProvable));
 
-        List<String> empty = Await.until(TIMEOUT, () -> queries.stream()
+        // Fails with the queries still empty at the deadline.
+        Await.until(TIMEOUT, () -> queries.stream()
                         .filter(q -> prometheus.query(q.substring(q.indexOf("\n    ") + 5)).path("result").isEmpty())
                         .toList(),
                 List::isEmpty, "every dashboard query to return series");
-        assertTrue(empty.isEmpty(), String.join("\n", empty));
     }
 
     @Test

@@ -20,7 +20,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 @RunAsClient
 class RequestIdIT {
 
-    private static final String UUID_PATTERN = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
+    static final String UUID_PATTERN = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
 
     @Test
     void suppliedIdIsEchoedAndReachesWebapiLogs() {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -38,6 +39,33 @@ public final class ServerLog {
         }
         files.add(FILE);
         return files;
+    }
+
+    /** The size of all files together: what was written since a rotation is the difference, while none is deleted. */
+    public static long bytes() {
+        long total = 0;
+        for (Path file : files()) {
+            try {
+                total += Files.size(file);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return total;
+    }
+
+    /** The longest line of all files, in bytes with its line end. */
+    public static long longestLineBytes() {
+        long longest = 0;
+        for (Path file : files()) {
+            try (var lines = Files.lines(file)) {
+                longest = Math.max(longest, lines.mapToLong(line -> line.getBytes(StandardCharsets.UTF_8).length + 1)
+                        .max().orElse(0));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return longest;
     }
 
     private static Path rotated(int index) {

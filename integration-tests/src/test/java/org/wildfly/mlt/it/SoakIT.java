@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.jboss.arquillian.container.test.api.RunAsClient;
 import org.jboss.arquillian.junit5.ArquillianExtension;
@@ -41,9 +40,12 @@ class SoakIT {
         String figures = String.format("%s at %d/s: %s; heap after full GC (MB) %s", DURATION, RATE, result,
                 heapAfterGc.stream().map(bytes -> bytes / 1024 / 1024).toList());
         System.out.println(figures);
-        assertEquals(Map.of(200, (int) (RATE * DURATION.toSeconds())), result.statuses(), figures);
-        long first = heapAfterGc.get(0);
-        long last = heapAfterGc.get(HEAP_SAMPLES - 1);
-        assertTrue(last <= first * 1.10, "heap grew more than 10%: " + figures);
+        assertTrue(result.onlyOk(), figures);
+        assertEquals(RATE * DURATION.toSeconds(), result.count(), "every planned request answered: " + figures);
+        // What is in flight at the moment of a sample (requests, queued spans) is not kept: the smaller of two
+        // samples is what the server keeps. Growth is judged between the first and the last two.
+        long early = Math.min(heapAfterGc.get(0), heapAfterGc.get(1));
+        long late = Math.min(heapAfterGc.get(HEAP_SAMPLES - 2), heapAfterGc.get(HEAP_SAMPLES - 1));
+        assertTrue(late <= early * 1.10, "heap kept grew more than 10%: " + figures);
     }
 }

@@ -27,8 +27,12 @@ class TraceBackendFaultsIT {
     private static final String SERVICE = Http.APP + "/webapp/service";
     private static final int REQUESTS = 3000;
     private static final int CONCURRENCY = 4;
-    /** The BatchSpanProcessor's default otel.bsp.max.queue.size. */
-    private static final int MAX_QUEUED_SPANS = 2048;
+    /**
+     * A request that waited for an export would take the slow backend's answer time (3 s) or the exporter's timeout
+     * (10 s); requests that never wait answer in milliseconds (p99 under 20 ms on a quiet 2-core machine, under
+     * 200 ms with the CPU saturated). The bound tells the two apart with room for a loaded machine.
+     */
+    private static final Duration NOT_WAITING_FOR_EXPORTS = OtlpTestReceiver.SLOW_ANSWER.dividedBy(3);
     /** Bounded queue: heap after a full GC may grow by its worth of spans (2 SDKs x 2048 spans), not more. */
     private static final long HEAP_GROWTH_LIMIT = 24L * 1024 * 1024;
     /**
@@ -69,10 +73,9 @@ class TraceBackendFaultsIT {
             String figures = backend + ": " + faulty + "; healthy: " + healthy;
             System.out.println(figures);
             assertTrue(faulty.onlyOk(), figures);
-            assertTrue(faulty.percentileMillis(99) <= 1.2 * healthy.percentileMillis(99), "p99 within 1.2x: " + figures);
-
-            double queued = webappMetric("queueSize_ratio", Map.of("processorType", "BatchSpanProcessor"));
-            assertTrue(queued <= MAX_QUEUED_SPANS, "export queue bounded: " + queued);
+            assertTrue(faulty.percentileMillis(99) < NOT_WAITING_FOR_EXPORTS.toMillis(),
+                    "requests waited for the trace backend: " + figures);
+            // The export queue is bounded (otel.bsp.max.queue.size): the heap the server keeps shows it.
             long heap = Management.heapUsedAfterFullGc();
             assertTrue(heap - healthyHeap <= HEAP_GROWTH_LIMIT,
                     "heap after full GC " + heap / 1024 / 1024 + " MB, healthy " + healthyHeap / 1024 / 1024 + " MB");
