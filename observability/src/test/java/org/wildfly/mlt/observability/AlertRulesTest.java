@@ -89,12 +89,28 @@ class AlertRulesTest {
         assertEquals(names, silent, "alerts with a silent case");
     }
 
+    /**
+     * A recording rule is tested when a promql_expr_test asserts on it (it is selected in the expression, or named in
+     * an expected sample), or when an alert reading it has an alert_rule_test. Appearing as an input series, or only
+     * in a comment, does not count: that evaluates nothing.
+     */
     @Test
     void everyRecordingRuleIsEvaluatedByATest() {
-        String tests = unitTestCases().toString();
-        for (AlertRules.RecordingRule rule : AlertRules.recordingRules()) {
-            assertTrue(tests.contains(rule.record()), rule.record() + " is not evaluated in prometheus/tests");
+        Set<String> asserted = new TreeSet<>();
+        Set<String> alertsTested = new TreeSet<>();
+        for (JsonNode testCase : unitTestCases()) {
+            for (JsonNode exprTest : testCase.path("promql_expr_test")) {
+                asserted.addAll(PromQl.metricNames(exprTest.path("expr").asText()));
+                exprTest.path("exp_samples").forEach(sample -> asserted.addAll(
+                        PromQl.metricNames(sample.path("labels").asText())));
+            }
+            testCase.path("alert_rule_test").forEach(alertTest -> alertsTested.add(alertTest.path("alertname").asText()));
         }
+        AlertRules.alerts().stream().filter(alert -> alertsTested.contains(alert.name()))
+                .forEach(alert -> asserted.addAll(PromQl.metricNames(alert.expr())));
+        Set<String> untested = AlertRules.recordingRules().stream().map(AlertRules.RecordingRule::record)
+                .filter(record -> !asserted.contains(record)).collect(Collectors.toCollection(TreeSet::new));
+        assertTrue(untested.isEmpty(), "recording rules that no promql_expr_test asserts on and no tested alert reads: " + untested);
     }
 
     /**
