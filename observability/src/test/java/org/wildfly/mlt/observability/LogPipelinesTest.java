@@ -5,7 +5,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
+import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -56,11 +59,21 @@ class LogPipelinesTest {
         assertTrue(PROMTAIL.jsonExpressions().keySet().containsAll(Set.of("level", "timestamp", "logger", "message")));
     }
 
+    /**
+     * The shippers parse the line's timestamp as RFC 3339, so the json-formatter's date-format and zone-id in
+     * logging.cli must write RFC 3339: a timestamp written with them parses as one, and reads as the line above.
+     */
     @Test
-    void bothReadTheTimestampOfTheLine() {
+    void bothReadTheTimestampWildFlyWrites() throws Exception {
         assertEquals("RFC3339Nano", PROMTAIL.timestampFormat());
         assertEquals(PROMTAIL.timestampFormat(), ALLOY.timestampFormat());
-        OffsetDateTime.parse("2026-11-21T20:48:13.839Z"); // the json-formatter's date-format is RFC 3339
+        String cli = loggingCli();
+        DateTimeFormatter written = DateTimeFormatter.ofPattern(formatterAttribute(cli, "date-format"))
+                .withZone(ZoneId.of(formatterAttribute(cli, "zone-id")));
+        Instant instant = Instant.parse("2026-11-21T20:48:13.839Z");
+        String timestamp = written.format(instant);
+        assertEquals(instant, OffsetDateTime.parse(timestamp, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant(), timestamp);
+        assertEquals(timestamp, new ObjectMapper().readTree(LINE).path("timestamp").asText(), "LINE is not as WildFly writes it");
     }
 
     /** The service label comes from the logger name: the two WARs by package, everything else is the server. */
@@ -96,9 +109,21 @@ class LogPipelinesTest {
     void bothTailTheFileWildFlyWritesItsJsonLogTo() throws Exception {
         String promtailDefault = PROMTAIL.logFile().replaceAll("^\\$\\{\\w+:-(.*)}$", "$1");
         assertEquals(promtailDefault, ALLOY.logFile());
-        String cli = Files.readString(ObservabilityFiles.dir().resolveSibling("wildfly-config/src/main/cli/logging.cli"));
+        String cli = loggingCli();
         Matcher handler = Pattern.compile("size-rotating-file-handler=JSON_FILE:add\\(file=\\{relative-to=jboss.server.log.dir, path=([^}]+)}").matcher(cli);
         assertTrue(handler.find(), "no JSON_FILE handler in logging.cli");
         assertTrue(ALLOY.logFile().endsWith("/standalone/log/" + handler.group(1)), ALLOY.logFile() + " vs " + handler.group(1));
+    }
+
+    private static String loggingCli() throws Exception {
+        return Files.readString(ObservabilityFiles.dir().resolveSibling("wildfly-config/src/main/cli/logging.cli"));
+    }
+
+    /** The value of a write-attribute on the JSON json-formatter, quoted or not. */
+    private static String formatterAttribute(String cli, String name) {
+        Matcher attribute = Pattern.compile("json-formatter=JSON:write-attribute\\(name=" + Pattern.quote(name)
+                + ", value=(?:\"([^\"]*)\"|([^)]*))\\)").matcher(cli);
+        assertTrue(attribute.find(), "logging.cli sets no " + name + " on the JSON formatter");
+        return attribute.group(1) != null ? attribute.group(1) : attribute.group(2);
     }
 }
