@@ -17,11 +17,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The dashboards: valid, stable, wired to the provisioned data sources, and querying metrics that exist. */
 class DashboardsTest {
 
-    private static final List<String> EXPECTED_UIDS = List.of("mlt-logs", "mlt-service-overview",
+    private static final List<String> EXPECTED_UIDS = List.of("mlt-logs", "mlt-service-overview", "mlt-slo",
             "mlt-telemetry-pipeline", "mlt-wildfly-jvm");
+    /** Panels that plot or show one number per series; tables and log panels carry units per column, or none. */
+    private static final Set<String> NUMERIC_PANELS = Set.of("timeseries", "stat", "gauge", "bargauge");
 
     @Test
-    void theFourDashboardsExistWithStableUids() {
+    void theDashboardsExistWithStableUids() {
         List<String> uids = Dashboards.all().stream().map(Dashboards.Dashboard::uid).sorted().toList();
         assertEquals(EXPECTED_UIDS, uids);
     }
@@ -59,6 +61,23 @@ class DashboardsTest {
         }
         assertTrue(provisioned.containsAll(GrafanaProvisioning.linkedUids()),
                 "data source links " + GrafanaProvisioning.linkedUids() + " vs " + provisioned);
+    }
+
+    /** A reader of a panel learns what it shows from its description, and reads its numbers by their unit. */
+    @Test
+    void everyPanelHasADescriptionAndEveryNumericPanelAUnit() {
+        for (Dashboards.Dashboard dashboard : Dashboards.all()) {
+            for (JsonNode panel : Dashboards.panels(dashboard)) {
+                String name = dashboard.uid() + ": " + panel.path("title").asText();
+                if (panel.path("type").asText().equals("row")) {
+                    continue;
+                }
+                assertFalse(panel.path("description").asText().isBlank(), name + " has no description");
+                if (NUMERIC_PANELS.contains(panel.path("type").asText())) {
+                    assertFalse(panel.path("fieldConfig").path("defaults").path("unit").asText().isBlank(), name + " has no unit");
+                }
+            }
+        }
     }
 
     @Test
