@@ -12,13 +12,13 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * TEST FIXTURE: a stand-in for webapi on another host, which a test can make slow, or stop and start again on the
+ * TEST FIXTURE: a stand-in for webapi on another host, which a test can make slow (its /add), or stop and start again on the
  * same port. It answers like webapi: GET / (info) and GET /add (2 + 2).
  */
 public final class FakeWebapi implements AutoCloseable {
 
     private final int port;
-    private final Duration delay;
+    private volatile Duration delay;
     private final ExecutorService threads = Executors.newCachedThreadPool();
     private final AtomicInteger received = new AtomicInteger();
     private HttpServer server;
@@ -39,24 +39,36 @@ public final class FakeWebapi implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         server.setExecutor(threads);
-        server.createContext("/add", exchange -> answer(exchange, "{\"a\":2,\"b\":2,\"result\":4}"));
+        server.createContext("/add", exchange -> {
+            received.incrementAndGet();
+            pause(delay);
+            answer(exchange, "{\"a\":2,\"b\":2,\"result\":4}");
+        });
+        // The info endpoint, which webapp's readiness check asks, answers at once.
         server.createContext("/", exchange -> answer(exchange, "{\"name\":\"webapi\",\"version\":\"fake\"}"));
         server.start();
         return this;
     }
 
-    /** Requests received so far, answered or not. */
+    /** From now on answers after this delay. */
+    public void delay(Duration newDelay) {
+        this.delay = newDelay;
+    }
+
+    /** Calls of /add received so far, answered or not. */
     public int received() {
         return received.get();
     }
 
-    private void answer(HttpExchange exchange, String json) throws IOException {
-        received.incrementAndGet();
+    private static void pause(Duration duration) {
         try {
-            Thread.sleep(delay.toMillis());
+            Thread.sleep(duration.toMillis());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    private static void answer(HttpExchange exchange, String json) throws IOException {
         byte[] body = json.getBytes(StandardCharsets.UTF_8);
         exchange.getResponseHeaders().set("Content-Type", "application/json");
         exchange.sendResponseHeaders(200, body.length);

@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Duration;
 import org.jboss.arquillian.container.test.api.RunAsClient;
 import org.jboss.arquillian.junit5.ArquillianExtension;
@@ -35,8 +33,8 @@ class HealthIT {
     void webappIsNotReadyWhileWebapiIsUndeployed() throws Exception {
         Deployments.undeploy("webapi.war");
         try {
-            JsonNode down = Await.until(TIMEOUT, HealthIT::readiness,
-                    r -> "DOWN".equals(webapiCheck(r)), "webapp readiness to report webapi DOWN");
+            JsonNode down = Await.until(TIMEOUT, Health::readiness,
+                    r -> "DOWN".equals(Health.check(r, "webapi")), "webapp readiness to report webapi DOWN");
             assertEquals("DOWN", down.get("status").asText());
             var service = Http.get(Http.APP + "/webapp/service", "Accept", "application/json");
             assertTrue(service.statusCode() == 502 || service.statusCode() == 503, service.body());
@@ -44,26 +42,9 @@ class HealthIT {
         } finally {
             Deployments.deploy("webapi.war");
         }
-        JsonNode up = Await.until(TIMEOUT, HealthIT::readiness,
+        JsonNode up = Await.until(TIMEOUT, Health::readiness,
                 r -> "UP".equals(r.get("status").asText()), "readiness UP after webapi is redeployed");
-        assertEquals("UP", webapiCheck(up));
+        assertEquals("UP", Health.check(up, "webapi"));
         assertEquals(200, Http.get(Http.APP + "/webapp/service").statusCode());
-    }
-
-    private static JsonNode readiness() {
-        try {
-            return JSON.readTree(Http.get(Http.MANAGEMENT + "/health/ready").body());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static String webapiCheck(JsonNode readiness) {
-        for (JsonNode check : readiness.path("checks")) {
-            if ("webapi".equals(check.path("name").asText())) {
-                return check.path("status").asText();
-            }
-        }
-        return "missing";
     }
 }

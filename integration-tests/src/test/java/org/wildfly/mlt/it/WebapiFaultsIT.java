@@ -5,10 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.opentelemetry.proto.trace.v1.Span.SpanKind;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -34,7 +31,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @RunAsClient
 class WebapiFaultsIT {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     /** webapp's read timeout for webapi, set by these tests (webapi.read-timeout-ms) so that the bounds derive from it. */
     private static final Duration READ_TIMEOUT = Duration.ofSeconds(2);
     /** The fake webapi's answer time when slow: well past the read timeout. */
@@ -68,7 +64,7 @@ class WebapiFaultsIT {
                     assertProblem(response, 503);
                     requestIds.add(id);
                 }
-                Await.until(Duration.ofSeconds(10), WebapiFaultsIT::webapiReadiness, "DOWN"::equals, "readiness DOWN");
+                Await.until(Duration.ofSeconds(10), () -> Health.readinessCheck("webapi"), "DOWN"::equals, "readiness DOWN");
 
                 for (String id : requestIds) {
                     List<JsonNode> errors = Await.until(Duration.ofSeconds(10), () -> ServerLog.linesOfRequest(id).stream()
@@ -80,7 +76,7 @@ class WebapiFaultsIT {
                 }
 
                 webapi.start();
-                Await.until(Duration.ofSeconds(10), WebapiFaultsIT::webapiReadiness, "UP"::equals, "readiness UP again");
+                Await.until(Duration.ofSeconds(10), () -> Health.readinessCheck("webapi"), "UP"::equals, "readiness UP again");
                 HttpResponse<String> recovered = Http.get(Http.APP + "/webapp/service", "Accept", "application/json");
                 assertEquals(200, recovered.statusCode(), recovered.body());
                 assertTrue(recovered.body().contains("\"result\":4"), recovered.body());
@@ -154,19 +150,6 @@ class WebapiFaultsIT {
                 .timeout(Duration.ofSeconds(10)).build();
         return client.sendAsync(request, HttpResponse.BodyHandlers.ofString())
                 .thenApply(response -> new long[] {response.statusCode(), millisSince(started)});
-    }
-
-    private static String webapiReadiness() {
-        try {
-            for (JsonNode check : JSON.readTree(Http.get(Http.MANAGEMENT + "/health/ready").body()).path("checks")) {
-                if ("webapi".equals(check.path("name").asText())) {
-                    return check.path("status").asText();
-                }
-            }
-            return "missing";
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     private static void assertProblem(HttpResponse<String> response, int status) {

@@ -10,13 +10,22 @@ import jakarta.inject.Inject;
 import jakarta.ws.rs.ProcessingException;
 import jakarta.ws.rs.WebApplicationException;
 import java.net.SocketTimeoutException;
+import org.eclipse.microprofile.faulttolerance.CircuitBreaker;
 import org.eclipse.microprofile.rest.client.inject.RestClient;
 import org.jboss.logging.Logger;
 import org.wildfly.mlt.web.ProblemException;
 
-/** Asks webapi for a sum, inside a span of its own that says what was asked and how it ended. */
+/**
+ * Asks webapi for a sum, inside a span of its own that says what was asked and how it ended. A webapi that keeps
+ * failing is left alone for a while: the circuit breaker opens when half of the last 20 calls failed, answers at once
+ * (503, {@link CircuitOpenMapper}) for {@link #OPEN_FOR_MS}, then lets trial calls through and closes after two
+ * succeed. Its state and transitions are MicroProfile Fault Tolerance's ft_circuitbreaker_* metrics.
+ */
 @ApplicationScoped
 public class Calculator {
+
+    /** How long the circuit stays open; also the Retry-After of its 503s. */
+    static final long OPEN_FOR_MS = 5000;
 
     private static final Logger LOG = Logger.getLogger(Calculator.class);
 
@@ -30,6 +39,7 @@ public class Calculator {
     @Inject
     CalculationMetrics metrics;
 
+    @CircuitBreaker(requestVolumeThreshold = 20, failureRatio = 0.5, delay = OPEN_FOR_MS, successThreshold = 2)
     public Sum add(long a, long b) {
         Span span = tracer.spanBuilder("calculate sum")
                 .setAttribute("calculator.operand.a", a)

@@ -8,7 +8,9 @@ enum WebapiOutcome {
     OK(Response.Status.OK, null),
     UNREACHABLE(Response.Status.SERVICE_UNAVAILABLE, "The calculation service is unreachable."),
     TIMEOUT(Response.Status.GATEWAY_TIMEOUT, "The calculation service did not answer in time."),
-    BAD_RESPONSE(Response.Status.BAD_GATEWAY, "The calculation service answered with an error.");
+    BAD_RESPONSE(Response.Status.BAD_GATEWAY, "The calculation service answered with an error."),
+    /** Not called: the circuit breaker is open after too many of the above. */
+    CIRCUIT_OPEN(Response.Status.SERVICE_UNAVAILABLE, "The calculation service is failing; calls to it are paused.");
 
     private final Response.Status status;
     private final String detail;
