@@ -57,6 +57,25 @@ for name, path in mon["sources"].items():
         check(f"{name} source is in observability/ and exists",
               os.path.realpath(path).startswith(obs + os.sep) and os.path.exists(path), path)
 
+# --- Pins: every downloaded file is pinned by a literal sha256 in its role's defaults, unless that role opts in to the
+# release's checksum file (<prefix>_checksum_from_url: true); the inventory may not loosen a pin either. Internal
+# roles (roles/_*) hold no pins, only what they read from the calling role. ---
+ansible_dir = os.path.join(repo, "ansible")
+pin_files = sorted(glob.glob(os.path.join(ansible_dir, "roles", "[!_]*", "defaults", "main.yml"))
+                   + glob.glob(os.path.join(ansible_dir, "inventories", "*", "group_vars", "*.yml")))
+pinned = set()
+for f in pin_files:
+    values = yaml.safe_load(open(f)) or {}
+    for key, value in values.items():
+        if key.endswith(("_checksum", "_sha256")):
+            pinned.add(key)
+            opted_in = values.get(key + "_from_url") is True
+            check(f"{os.path.relpath(f, ansible_dir)}: {key} is a literal sha256"
+                  + (" (opted in to the checksum URL)" if opted_in else ""),
+                  opted_in or re.fullmatch(r"sha256:[0-9a-f]{64}", str(value)) is not None, value)
+release_roles = ("loki", "jaeger", "alloy", "promtail", "grafana")
+check("every release role has a checksum pin", {f"{r}_checksum" for r in release_roles} <= pinned, sorted(pinned))
+
 # --- Prometheus: file_sd targets are the inventory's app hosts, with env/service/host labels. ---
 prom = yaml.safe_load(open(os.path.join(obs, "prometheus", "prometheus.yml")))
 sd_files = sorted({f for job in prom["scrape_configs"] for sd in job.get("file_sd_configs", []) for f in sd["files"]})
