@@ -3,7 +3,7 @@
 # inventory, on a private bridge that the test creates and removes.
 #
 # Real: firewall, wildfly (+ both WARs), prometheus, alertmanager, blackbox_exporter. Check mode only (their
-# binaries cannot be downloaded here): loki, jaeger, grafana, promtail, alloy.
+# binaries cannot be downloaded here): loki, jaeger, grafana, alloy (the default shipper) and promtail (the option).
 # Asserted from outside: /webapp/service answers 4 on each app host; Prometheus has every app target up and the
 # alert rules loaded; :9990 is closed to a non-monitoring host; a second run changes nothing; a new archive rolls out
 # one host at a time while the other serves; a host that never becomes ready stops the rollout with a clear message
@@ -208,8 +208,13 @@ timing "site.yml first run"
 
 log "site.yml, check mode (loki, jaeger, grafana, log shipper)"
 playbook "$work/check.log" --check --tags "$real_roles_skip" && rc=0 || rc=$?
-check "site.yml --check runs loki, jaeger, grafana and the log shipper" test $rc -eq 0
+check "site.yml --check runs loki, jaeger, grafana and the log shipper (alloy)" test $rc -eq 0
 [[ $rc -eq 0 ]] || show_failure "$work/check.log"
+# Promtail stays an option: the same check on the app servers with it chosen.
+playbook "$work/check-promtail.log" --check --tags log_shipper --limit app_servers -e mlt_log_shipper=promtail \
+    && rc=0 || rc=$?
+check "site.yml --check runs the promtail option on the app servers" test $rc -eq 0
+[[ $rc -eq 0 ]] || show_failure "$work/check-promtail.log"
 timing "site.yml check mode"
 
 # --- Assertions from outside ----------------------------------------------------------------------------------------
@@ -340,5 +345,5 @@ check "app2 served 4 at every sample during the failed rollout" \
     bash -c "test -s '$work/poll-broken.log' && ! awk '\$2 != 1' '$work/poll-broken.log' | grep -q ."
 check "app2: /webapp/service answers 4 after the failed rollout" service_answers_4 app2
 timing "failed rollout"
-[[ $failed -eq 0 ]] || { for f in run1 check run2 rolling broken; do [[ -f "$work/$f.log" ]] && cp "$work/$f.log" "/tmp/mlt-converge-$f.log"; done
+[[ $failed -eq 0 ]] || { for f in run1 check check-promtail run2 rolling broken; do [[ -f "$work/$f.log" ]] && cp "$work/$f.log" "/tmp/mlt-converge-$f.log"; done
                           echo "logs kept in /tmp/mlt-converge-*.log"; }

@@ -188,11 +188,18 @@ def rules(host):
     return found
 
 app_addrs = {h["address"] for h in apps}
+# The example inventory ships with Alloy: Promtail is end of life upstream (2026-03-02) and stays an option only.
+check("the example inventory's log shipper is alloy", all(h["log_shipper"] == "alloy" for h in apps),
+      [h["log_shipper"] for h in apps])
 for h in apps:
     r = rules(h["host"])
     for port in (9990, 9464, 9465):
         check(f"{h['host']}: :{port} open to the monitoring hosts only", r.get(port) == {m["address"] for m in mons},
               r.get(port))
+    shipper_port, other = {"alloy": (ports["alloy"](h), ports["promtail"](h)),
+                           "promtail": (ports["promtail"](h), ports["alloy"](h))}[h["log_shipper"]]
+    check(f"{h['host']}: {h['log_shipper']} :{shipper_port} open to the monitoring hosts only, :{other} closed",
+          r.get(int(shipper_port)) == {m["address"] for m in mons} and int(other) not in r, r)
 for port in (3100, 4317, 4318):
     check(f"{mon['host']}: :{port} open to the app hosts only", rules(mon["host"]).get(port) == app_addrs,
           rules(mon["host"]).get(port))
