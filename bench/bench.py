@@ -23,6 +23,7 @@ import sys
 import tarfile
 import threading
 import time
+import urllib.error
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -57,8 +58,7 @@ def main():
     require("wrk", "wrk")
 
     server_home = unpack_server()
-    receiver = subprocess.Popen([sys.executable, os.path.join(ROOT, "bench", "counting_otlp_receiver.py"),
-                                 str(OTLP_PORT)])
+    receiver = start_receiver()
     try:
         runs = []
         for round_number in range(args.rounds):
@@ -193,7 +193,10 @@ def wrk(url, seconds, connections):
                          capture_output=True, text=True)
     if run.returncode != 0:
         raise SystemExit("wrk failed on %s: %s%s" % (url, run.stdout, run.stderr))
-    output = run.stdout
+    return parse_wrk(run.stdout)
+
+
+def parse_wrk(output):
     result = {"requests_per_s": 0.0, "p50_ms": None, "p99_ms": None, "non_2xx": 0, "socket_errors": 0}
     for line in output.splitlines():
         if m := WRK_LATENCY.match(line):
@@ -262,12 +265,36 @@ def require(binary, package):
                          % (binary, package))
 
 
-def http_status(url):
+def warm_up(url, max_seconds, connections=16, window=10, within=0.03):
+    """Load until throughput stops rising: two consecutive windows within 3 % of each other (or max_seconds)."""
+    started = time.monotonic()
+    windows = []
+    while time.monotonic() - started < max_seconds:
+        windows.append(wrk(url, window, connections)["requests_per_s"])
+        if len(windows) >= 2 and abs(windows[-1] - windows[-2]) <= within * windows[-2]:
+            break
+    return {"seconds": round(time.monotonic() - started), "windows_req_per_s": windows}
+
+
+def start_receiver():
+    return subprocess.Popen([sys.executable, os.path.join(ROOT, "bench", "counting_otlp_receiver.py"), str(OTLP_PORT)])
+
+
+def raise_open_files_limit():
+    """A spike of thousands of connections needs as many descriptors in wrk (a child: it inherits the limit)."""
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+def http_status(url, timeout=2):
     try:
-        with urllib.request.urlopen(url, timeout=2) as response:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
             response.read()
             return response.status
-    except Exception:  # any failure means "not answering yet" to the callers
+    except urllib.error.HTTPError as answered:
+        return answered.code
+    except Exception:  # no answer at all means "not answering yet" to the callers
         return None
 
 

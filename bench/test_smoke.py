@@ -10,16 +10,21 @@ import sys
 import unittest
 
 BENCH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bench.py")
+SPIKE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "spike.py")
+
+
+def run_json(script):
+    run = subprocess.run([sys.executable, script, "--smoke"], capture_output=True, text=True, timeout=600)
+    if run.returncode != 0:
+        raise AssertionError("%s --smoke failed (%d):\n%s\n%s" % (script, run.returncode, run.stdout, run.stderr))
+    return json.loads(run.stdout.strip().splitlines()[-1])
 
 
 class BenchSmokeTest(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        run = subprocess.run([sys.executable, BENCH, "--smoke"], capture_output=True, text=True, timeout=600)
-        if run.returncode != 0:
-            raise AssertionError("bench.py --smoke failed (%d):\n%s\n%s" % (run.returncode, run.stdout, run.stderr))
-        cls.result = json.loads(run.stdout.strip().splitlines()[-1])
+        cls.result = run_json(BENCH)
 
     def test_both_configurations_served_both_endpoints_without_errors(self):
         for name in ("A", "B"):
@@ -34,6 +39,28 @@ class BenchSmokeTest(unittest.TestCase):
     def test_boot_time_and_received_spans_are_measured(self):
         self.assertGreater(self.result["boot_to_ready_s_median"], 0)
         self.assertGreater(self.result["otlp_export_requests"], 0, "configuration A exported no spans")
+
+
+class SpikeSmokeTest(unittest.TestCase):
+    """spike.py --smoke: 300 connections for 3 s on the server as shipped, which must answer only 200 or 503 problems."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.on = run_json(SPIKE)["configs"]["on"]
+
+    def test_the_spike_gets_only_200s_and_503_problems_without_socket_errors(self):
+        spike = self.on["spike"]
+        self.assertGreater(spike["statuses"].get("200", 0), 0, spike)
+        self.assertLessEqual(set(spike["statuses"]), {"200", "503"}, spike)
+        self.assertEqual(0, spike["bad_refusals"], "a 503 without problem+json or Retry-After")
+        self.assertEqual(0, spike["socket_errors"], spike)
+
+    def test_webapi_and_health_answered_throughout_and_the_server_recovers(self):
+        for name, probe in self.on["probes_during_spike"].items():
+            self.assertGreater(probe["count"], 0, name)
+            self.assertEqual(0, probe["failures"], name)
+        self.assertEqual(200, self.on["first_service_after_spike"]["status"])
+        self.assertTrue(self.on["ready_after_spike"])
 
 
 if __name__ == "__main__":
