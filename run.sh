@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
+scripts/install-prerequisites.sh run
 mvn -B -q -ntp -Dstyle.color=never -DskipTests -pl wildfly-config -am install
 server="$PWD/wildfly-config/target/server"
 

@@ -4,7 +4,7 @@
 # Ansible and ansible-lint (playbook tests), debootstrap, systemd-nspawn and nftables (the converge test's hosts),
 # wrk (benchmark). Idempotent; needs root or sudo.
 # It asks for a package only when its command is missing, so tools installed another way (e.g. a Node.js that
-# bundles npm) are kept as they are.
+# bundles npm) are kept as they are. `install-prerequisites.sh run` installs only what ./run.sh needs (JDK, Maven).
 set -euo pipefail
 
 declare -A package_of=(
@@ -15,6 +15,13 @@ declare -A package_of=(
     [debootstrap]=debootstrap [systemd-nspawn]=systemd-container [nft]=nftables [ssh]=openssh-client
     [curl]=curl [python3]=python3
 )
+
+if [ "${1:-all}" = "run" ]; then
+    declare -A needed=([javac]=1 [mvn]=1)
+    for command in "${!package_of[@]}"; do
+        [ -n "${needed[$command]:-}" ] || unset "package_of[$command]"
+    done
+fi
 
 missing=()
 for command in "${!package_of[@]}"; do
