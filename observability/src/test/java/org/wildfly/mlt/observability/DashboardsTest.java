@@ -5,7 +5,9 @@ import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
@@ -20,7 +22,11 @@ class DashboardsTest {
     private static final List<String> EXPECTED_UIDS = List.of("mlt-logs", "mlt-service-overview", "mlt-slo",
             "mlt-telemetry-pipeline", "mlt-wildfly-jvm");
     /** Panels that plot or show one number per series; tables and log panels carry units per column, or none. */
-    private static final Set<String> NUMERIC_PANELS = Set.of("timeseries", "stat", "gauge", "bargauge");
+    private static final Set<String> NUMERIC_PANELS = Set.of("timeseries", "stat", "gauge", "bargauge", "state-timeline");
+    /** Series that are one constant per fact, the same in every environment and on every host: alert thresholds. */
+    private static final String THRESHOLD_LEVEL = "threshold:";
+    /** Divisors that cannot be 0: the error budget is 1 - objective, and an objective of 100% has no budget to burn. */
+    private static final Set<String> NON_ZERO_DIVISORS = Set.of("slo:error_budget:ratio");
 
     @Test
     void theDashboardsExistWithStableUids() {
@@ -113,12 +119,92 @@ class DashboardsTest {
         }
     }
 
+    /**
+     * A query that ignores one of its dashboard's variables shows more than the reader selected, without saying so.
+     * Each query uses every variable of its dashboard (text boxes aside), or its panel's description names the
+     * variable ("the route variable does not apply: ...") and says why. Threshold series are exempt: one constant per
+     * fact, they carry no label to filter on.
+     */
+    @Test
+    void everyQueryUsesTheDashboardsVariablesOrSaysWhyNot() {
+        List<String> failures = new ArrayList<>();
+        for (Dashboards.Dashboard dashboard : Dashboards.all()) {
+            List<String> variables = Dashboards.variableQueries().stream()
+                    .filter(v -> v.dashboardUid().equals(dashboard.uid())).map(Dashboards.VariableQuery::name).toList();
+            Map<Integer, String> descriptions = new HashMap<>();
+            Dashboards.panels(dashboard).forEach(p -> descriptions.put(p.path("id").asInt(), p.path("description").asText()));
+            for (Dashboards.PanelQuery query : Dashboards.panelQueries()) {
+                if (!query.dashboardUid().equals(dashboard.uid()) || isThresholdOnly(query)) {
+                    continue;
+                }
+                List<String> used = Dashboards.variablesUsed(query.expr());
+                for (String variable : variables) {
+                    if (!used.contains(variable) && !descriptions.get(query.panelId()).contains(variable + " variable")) {
+                        failures.add(dashboard.uid() + " / " + query.panelTitle() + " [" + query.refId() + "]: $" + variable);
+                    }
+                }
+            }
+        }
+        assertTrue(failures.isEmpty(), "queries that ignore a variable without saying why:\n  " + String.join("\n  ", failures));
+    }
+
+    /**
+     * A stat with one value per host must turn red when that host's series is absent (target down), not drop the
+     * host: its query falls back on the target's up series, "or (up{...} == 0) - 1", which a value mapping shows as
+     * DOWN.
+     */
+    @Test
+    void perHostStatsShowAnAbsentHost() {
+        for (Dashboards.Dashboard dashboard : Dashboards.all()) {
+            for (JsonNode panel : Dashboards.panels(dashboard)) {
+                if (!panel.path("type").asText().equals("stat")) {
+                    continue;
+                }
+                for (JsonNode target : panel.path("targets")) {
+                    if (target.path("legendFormat").asText().contains("{{host}}")) {
+                        String expr = target.path("expr").asText();
+                        assertTrue(expr.matches("(?s).*\\bor\\s*\\(up\\{[^}]*} == 0\\) - 1\\s*$"),
+                                dashboard.uid() + ": " + panel.path("title").asText() + " drops an absent host: " + expr);
+                        assertTrue(panel.toString().contains("\"-1\":{\"text\":\"DOWN\""),
+                                dashboard.uid() + ": " + panel.path("title").asText() + " maps no -1 to DOWN");
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * 0/0 is NaN: gaps and "NaN" cells on an idle service. Every division in a dashboard, a recording rule or an alert
+     * divides by a number, by a series that cannot be 0, or by "(... > 0)", which leaves no series instead.
+     */
+    @Test
+    void ratiosGuardDivisionByZero() {
+        List<String> exprs = new ArrayList<>();
+        Dashboards.promQlQueries().forEach(q -> exprs.add(q.expr()));
+        AlertRules.recordingRules().forEach(rule -> exprs.add(rule.expr()));
+        AlertRules.alerts().forEach(alert -> exprs.add(alert.expr()));
+        for (String expr : exprs) {
+            for (String divisor : PromQl.divisors(expr)) {
+                boolean guarded = divisor.matches("[0-9.e]+") || NON_ZERO_DIVISORS.contains(divisor)
+                        || divisor.matches("(?s)\\(.*>\\s*0\\s*\\)");
+                assertTrue(guarded, "division by " + divisor + " unguarded in: " + expr);
+            }
+        }
+    }
+
+    @Test
+    void divisorReadingSkipsStringsAndModifiers() {
+        assertEquals(List.of("(sum by (a) (b) > 0)", "slo:error_budget:ratio", "1e9"), PromQl.divisors(
+                "x{r=\"/a/b\"} / (sum by (a) (b) > 0) + y / on (s) group_left slo:error_budget:ratio - z / 1e9"));
+    }
+
+    /** One environment at a time: two environments in one Prometheus must not merge into one line. */
     @Test
     void appDashboardsFilterByEnvironment() {
         for (Dashboards.Dashboard dashboard : Dashboards.all()) {
-            List<String> names = new ArrayList<>();
-            dashboard.json().path("templating").path("list").forEach(v -> names.add(v.path("name").asText()));
-            assertEquals("env", names.get(0), dashboard.uid() + ": env comes first");
+            JsonNode env = dashboard.json().path("templating").path("list").path(0);
+            assertEquals("env", env.path("name").asText(), dashboard.uid() + ": env comes first");
+            assertFalse(env.path("multi").asBoolean() || env.path("includeAll").asBoolean(), dashboard.uid() + ": env is single-select");
         }
     }
 
@@ -174,5 +260,10 @@ class DashboardsTest {
                     .filter(line -> !line.isEmpty() && !line.startsWith("#"))
                     .collect(Collectors.toCollection(TreeSet::new));
         }
+    }
+
+    private static boolean isThresholdOnly(Dashboards.PanelQuery query) {
+        Set<String> names = PromQl.metricNames(query.expr());
+        return !names.isEmpty() && names.stream().allMatch(n -> n.startsWith(THRESHOLD_LEVEL));
     }
 }

@@ -1,6 +1,8 @@
 package org.wildfly.mlt.observability;
 
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -16,7 +18,38 @@ public final class PromQl {
     private static final Set<String> KEYWORDS = Set.of("and", "or", "unless", "bool", "offset", "by", "without", "on",
             "ignoring", "group_left", "group_right", "inf", "nan", "Inf", "NaN");
 
+    private static final Pattern MODIFIERS = Pattern.compile(
+            "^(?:(?:on|ignoring|group_left|group_right)\\b\\s*(?:\\([^)]*\\))?\\s*)*");
+    private static final Pattern OPERAND = Pattern.compile("^[\\w:.]+");
+
     private PromQl() {
+    }
+
+    /**
+     * The right-hand operand of each division, as written: a number, a metric name, or a parenthesized expression
+     * (returned with its parentheses). Label matchers and strings are blanked first, so a "/" in a route is no
+     * division; matching modifiers (on, group_left ...) are skipped.
+     */
+    public static List<String> divisors(String expr) {
+        String bare = MATCHERS.matcher(STRING.matcher(expr).replaceAll("\"\"")).replaceAll("{}");
+        List<String> divisors = new ArrayList<>();
+        for (int i = bare.indexOf('/'); i >= 0; i = bare.indexOf('/', i + 1)) {
+            String rest = bare.substring(i + 1).stripLeading();
+            rest = MODIFIERS.matcher(rest).replaceFirst("");
+            if (rest.startsWith("(")) {
+                int depth = 0;
+                int end = 0;
+                do {
+                    depth += rest.charAt(end) == '(' ? 1 : rest.charAt(end) == ')' ? -1 : 0;
+                    end++;
+                } while (depth > 0 && end < rest.length());
+                divisors.add(rest.substring(0, end));
+            } else {
+                Matcher operand = OPERAND.matcher(rest);
+                divisors.add(operand.find() ? operand.group() : rest);
+            }
+        }
+        return divisors;
     }
 
     public static Set<String> metricNames(String expr) {
