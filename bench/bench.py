@@ -265,13 +265,17 @@ def require(binary, package):
                          % (binary, package))
 
 
-def warm_up(url, max_seconds, connections=16, window=10, within=0.03):
-    """Load until throughput stops rising: two consecutive windows within 3 % of each other (or max_seconds)."""
+def warm_up(url, max_seconds, min_seconds=0, connections=16, window=10, within=0.03, steady=3):
+    """Load until throughput stops rising: at least min_seconds, then until the last `steady` windows are within 3 %
+    of their mean (or max_seconds). The JIT ramp on 2 cores has flat stretches: two windows alone stop too early."""
     started = time.monotonic()
     windows = []
     while time.monotonic() - started < max_seconds:
         windows.append(wrk(url, window, connections)["requests_per_s"])
-        if len(windows) >= 2 and abs(windows[-1] - windows[-2]) <= within * windows[-2]:
+        last = windows[-steady:]
+        mean = sum(last) / len(last)
+        if (time.monotonic() - started >= min_seconds and len(last) == steady
+                and all(abs(w - mean) <= within * mean for w in last)):
             break
     return {"seconds": round(time.monotonic() - started), "windows_req_per_s": windows}
 

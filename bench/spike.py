@@ -35,13 +35,15 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--connections", type=int, default=1000, help="connections of the spike")
     parser.add_argument("--duration", type=int, default=30, help="seconds of the baseline and of the spike")
-    parser.add_argument("--max-warmup", type=int, default=150, help="seconds of warm-up at most")
+    parser.add_argument("--min-warmup", type=int, default=120, help="seconds of warm-up at least")
+    parser.add_argument("--max-warmup", type=int, default=300, help="seconds of warm-up at most")
     parser.add_argument("--configs", default="on,off", help="which of on,off to run, in this order")
     parser.add_argument("--sweep", default="", help="connection counts for extra 10 s runs, e.g. 16,64,200,1000")
     parser.add_argument("--smoke", action="store_true", help="a short spike of 300 connections with admission on, for CI")
     args = parser.parse_args()
     if args.smoke:
-        args.connections, args.duration, args.max_warmup, args.configs, args.sweep = 300, 3, 6, "on", ""
+        args.connections, args.duration, args.min_warmup, args.max_warmup, args.configs, args.sweep = \
+            300, 3, 0, 6, "on", ""
     bench.require("wrk", "wrk")
     bench.raise_open_files_limit()
 
@@ -66,7 +68,7 @@ def main():
 def run_config(home, name, args):
     process, boot_seconds = bench.start_server(home, {"properties": CONFIGS[name]})
     try:
-        warmup = bench.warm_up(SERVICE, args.max_warmup)
+        warmup = bench.warm_up(SERVICE, args.max_warmup, args.min_warmup)
         baseline = wrk(16, args.duration)
         probes = Probes()
         probes.start()

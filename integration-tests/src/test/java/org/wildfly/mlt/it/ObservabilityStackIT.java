@@ -217,6 +217,13 @@ class ObservabilityStackIT {
                 String expected = ServerLog.mdc(line, "trace_id");
                 assertEquals(expected, jmesPath(line, expressions.get("trace_id")), "json stage on " + line);
                 assertEquals(ServerLog.mdc(line, "request_id"), jmesPath(line, expressions.get("request_id")));
+                // The service label: the WAR that served the request, whichever class wrote the line.
+                String logger = line.path("loggerName").asText();
+                String service = jmesPath(line, expressions.get("service"));
+                assertTrue(Set.of("webapp", "webapi").contains(service), "service of " + line);
+                if (logger.startsWith("org.wildfly.mlt.webapp.") || logger.startsWith("org.wildfly.mlt.webapi.")) {
+                    assertEquals(logger.substring("org.wildfly.mlt.".length()).split("\\.")[0], service, line.toString());
+                }
                 Matcher matcher = derivedField.matcher(line.toString());
                 assertTrue(matcher.find(), "derived field misses " + line);
                 assertEquals(expected, matcher.group(1));

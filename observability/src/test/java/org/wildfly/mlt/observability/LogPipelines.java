@@ -10,13 +10,13 @@ import java.util.regex.Pattern;
 
 /**
  * What the two log shippers make of a WildFly JSON line, read from their configs: stream labels, structured metadata,
- * JSON fields extracted and the service regex. Promtail's is YAML; Alloy's is read with regular expressions over its
+ * JSON fields extracted. Promtail's is YAML; Alloy's is read with regular expressions over its
  * blocks, enough for the flat config we write.
  */
 public final class LogPipelines {
 
     public record Pipeline(Set<String> streamLabels, Set<String> structuredMetadata,
-                           TreeMap<String, String> jsonExpressions, String serviceRegex, String timestampFormat,
+                           TreeMap<String, String> jsonExpressions, String timestampFormat,
                            String logFile) {
     }
 
@@ -43,7 +43,6 @@ public final class LogPipelines {
         }
         Set<String> metadata = new TreeSet<>();
         TreeMap<String, String> json = new TreeMap<>();
-        String serviceRegex = null;
         String timestampFormat = null;
         for (JsonNode stage : scrape.path("pipeline_stages")) {
             stage.path("labels").fieldNames().forEachRemaining(labels::add);
@@ -51,14 +50,11 @@ public final class LogPipelines {
             stage.path("labeldrop").forEach(label -> labels.remove(label.asText()));
             stage.path("json").path("expressions").fields()
                     .forEachRemaining(field -> json.put(field.getKey(), field.getValue().asText()));
-            if (stage.has("regex")) {
-                serviceRegex = stage.path("regex").path("expression").asText();
-            }
             if (stage.has("timestamp")) {
                 timestampFormat = stage.path("timestamp").path("format").asText();
             }
         }
-        return new Pipeline(labels, metadata, json, serviceRegex, timestampFormat, logFile);
+        return new Pipeline(labels, metadata, json, timestampFormat, logFile);
     }
 
     public static Pipeline alloy() {
@@ -76,9 +72,8 @@ public final class LogPipelines {
         labels.removeAll(stringList(block(config, "stage.label_drop {", "}")));
         Set<String> metadata = new TreeSet<>(keyValues(block(config, "stage.structured_metadata {", "}\n  }")).keySet());
         TreeMap<String, String> json = keyValues(block(config, "stage.json {", "}\n  }"));
-        String serviceRegex = first(block(config, "stage.regex {", "}"), "expression\\s*=\\s*`([^`]*)`");
         String timestampFormat = first(block(config, "stage.timestamp {", "}"), "format\\s*=\\s*\"([^\"]*)\"");
-        return new Pipeline(labels, metadata, json, serviceRegex, timestampFormat, logFile);
+        return new Pipeline(labels, metadata, json, timestampFormat, logFile);
     }
 
     /** The text between the start marker and the next end marker. */

@@ -25,7 +25,7 @@ class LogPipelinesTest {
     private static final String LINE = "{\"timestamp\":\"2026-11-21T20:48:13.839Z\",\"sequence\":74,"
             + "\"loggerClassName\":\"org.jboss.logging.Logger\",\"loggerName\":\"org.wildfly.mlt.webapp.Calculator\","
             + "\"level\":\"INFO\",\"message\":\"Computed 2 + 2 = 4 with webapi\",\"threadName\":\"default task-2\","
-            + "\"threadId\":128,\"mdc\":{\"request_id\":\"a4191800-f7cf-4972-83cd-1482939d18b0\","
+            + "\"threadId\":128,\"mdc\":{\"request_id\":\"a4191800-f7cf-4972-83cd-1482939d18b0\",\"service\":\"webapp\","
             + "\"trace_id\":\"d0255e238207f4c48975c292d8c7b4a6\",\"span_id\":\"a498c986e05a272b\"},\"ndc\":\"\","
             + "\"hostName\":\"vm\",\"processName\":\"java\",\"processId\":7471}";
 
@@ -76,28 +76,17 @@ class LogPipelinesTest {
         assertEquals(timestamp, new ObjectMapper().readTree(LINE).path("timestamp").asText(), "LINE is not as WildFly writes it");
     }
 
-    /** The service label comes from the logger name: the two WARs by package, everything else is the server. */
+    /**
+     * The service label is the line's own mdc.service (the WAR that wrote it while serving a request, whichever class
+     * logged it, web-common's too), "wildfly" for a line without one.
+     */
     @Test
-    void bothDeriveTheServiceFromTheLoggerName() {
-        assertEquals(PROMTAIL.serviceRegex(), ALLOY.serviceRegex());
-        // Go's (?P<name>) is Java's (?<name>).
-        Pattern service = Pattern.compile(PROMTAIL.serviceRegex().replace("(?P<", "(?<"));
-        Map<String, String> expected = Map.of(
-                "org.wildfly.mlt.webapp.Calculator", "webapp",
-                "org.wildfly.mlt.webapi.AddResource", "webapi",
-                "org.wildfly.mlt.webapp", "webapp",
-                "org.wildfly.mlt.web.UnexpectedExceptionMapper", "wildfly",
-                "org.wildfly.mlt.webapplication.Other", "wildfly",
-                "org.jboss.as.server", "wildfly",
-                "io.undertow.request", "wildfly");
-        expected.forEach((logger, wanted) -> {
-            Matcher matcher = service.matcher(logger);
-            // No match leaves service unset, and the template stage then writes "wildfly".
-            String derived = matcher.matches() ? matcher.group("service") : "wildfly";
-            assertEquals(wanted, derived, logger);
-        });
+    void bothTakeTheServiceFromTheLineAndDefaultToTheServer() {
+        assertEquals("mdc.service", PROMTAIL.jsonExpressions().get("service"));
+        assertEquals("mdc.service", ALLOY.jsonExpressions().get("service"));
         for (String config : new String[] {ObservabilityFiles.read("promtail/promtail.yml"), ObservabilityFiles.read("alloy/config.alloy")}) {
             assertTrue(config.contains("{{ if .Value }}{{ .Value }}{{ else }}wildfly{{ end }}"), "service default");
+            assertFalse(config.contains("regex"), "a service derived from logger names");
         }
     }
 

@@ -2,7 +2,6 @@ package org.wildfly.mlt.web;
 
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import org.jboss.logging.MDC;
 
 /**
  * An RFC 9457 problem detail. Titles and details are written by this code, never copied from the request, so a
@@ -14,9 +13,8 @@ public record Problem(String type, String title, int status, String detail, Stri
     public static final MediaType PROBLEM_JSON = MediaType.valueOf(MEDIA_TYPE);
 
     public static Response response(Response.StatusType status, String detail) {
-        Object requestId = MDC.get(RequestIds.MDC_KEY);
         Problem problem = new Problem("about:blank", status.getReasonPhrase(), status.getStatusCode(), detail,
-                requestId == null ? null : requestId.toString());
+                RequestIds.current());
         return Response.status(status).type(PROBLEM_JSON).entity(problem).build();
     }
 }

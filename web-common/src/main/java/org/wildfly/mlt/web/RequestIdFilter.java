@@ -10,11 +10,15 @@ import jakarta.ws.rs.container.ContainerResponseContext;
 import jakarta.ws.rs.container.ContainerResponseFilter;
 import jakarta.ws.rs.container.PreMatching;
 import jakarta.ws.rs.ext.Provider;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.MDC;
 
 /**
- * Gives every request an id (the caller's, when valid), puts it in the logging MDC and echoes it on the response.
- * Pre-matching, so that unknown paths and rejected methods get an id too.
+ * Gives every request an id (the caller's, when valid) and echoes it on the response. The logging MDC is its one
+ * carrier while the request is served (on its thread): log lines, problem responses, the span attribute and the header
+ * forwarded to webapi all read it there. The MDC also names the service (otel.service.name) on every line written
+ * while serving, which the log shippers label from. Pre-matching, so that unknown paths and rejected methods get an
+ * id too.
  */
 @Provider
 @PreMatching
@@ -22,23 +26,26 @@ import org.jboss.logging.MDC;
 @ApplicationScoped
 public class RequestIdFilter implements ContainerRequestFilter, ContainerResponseFilter {
 
+    /** MDC key of the service's name. */
+    public static final String SERVICE = "service";
+
     @Inject
-    CurrentRequestId currentRequestId;
+    @ConfigProperty(name = "otel.service.name")
+    String service;
 
     @Override
     public void filter(ContainerRequestContext request) {
-        String id = RequestIds.acceptOrGenerate(request.getHeaderString(RequestIds.HEADER));
-        currentRequestId.set(id);
-        request.setProperty(RequestIds.MDC_KEY, id);
-        MDC.put(RequestIds.MDC_KEY, id);
+        MDC.put(RequestIds.MDC_KEY, RequestIds.acceptOrGenerate(request.getHeaderString(RequestIds.HEADER)));
+        MDC.put(SERVICE, service);
     }
 
     @Override
     public void filter(ContainerRequestContext request, ContainerResponseContext response) {
-        Object id = request.getProperty(RequestIds.MDC_KEY);
+        String id = RequestIds.current();
         if (id != null) {
             response.getHeaders().putSingle(RequestIds.HEADER, id);
         }
         MDC.remove(RequestIds.MDC_KEY);
+        MDC.remove(SERVICE);
     }
 }

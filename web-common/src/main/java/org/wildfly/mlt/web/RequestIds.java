@@ -2,6 +2,7 @@ package org.wildfly.mlt.web;
 
 import java.util.UUID;
 import java.util.regex.Pattern;
+import org.jboss.logging.MDC;
 
 /**
  * The X-Request-ID contract: a caller's id is kept only when it is safe to log and forward verbatim
@@ -18,6 +19,12 @@ public final class RequestIds {
     private static final Pattern SAFE = Pattern.compile("[A-Za-z0-9._-]{1,128}");
 
     private RequestIds() {
+    }
+
+    /** The id of the request this thread is serving (the MDC carries it), or null outside a request. */
+    public static String current() {
+        Object id = MDC.get(MDC_KEY);
+        return id == null ? null : id.toString();
     }
 
     public static String acceptOrGenerate(String supplied) {

@@ -35,9 +35,9 @@ public class TraceLogCorrelationFilter implements ContainerRequestFilter, Contai
         }
         MDC.put(TRACE_ID, context.getTraceId());
         MDC.put(SPAN_ID, context.getSpanId());
-        Object requestId = request.getProperty(RequestIds.MDC_KEY);
+        String requestId = RequestIds.current();
         if (requestId != null) {
-            span.setAttribute(RequestIds.SPAN_ATTRIBUTE, requestId.toString());
+            span.setAttribute(RequestIds.SPAN_ATTRIBUTE, requestId);
         }
     }
 

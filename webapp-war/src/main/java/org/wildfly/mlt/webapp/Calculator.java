@@ -46,17 +46,13 @@ public class Calculator {
                 .setAttribute("calculator.operand.b", b)
                 .setAttribute("peer.service", "webapi")
                 .startSpan();
-        Context calculation = Context.current().with(span);
-        // Not try-with-resources: that would close the scope before the catch block could repair the context.
-        Scope scope = calculation.makeCurrent();
-        try {
+        try (Scope scope = Context.current().with(span).makeCurrent()) {
             Sum sum = webapi.add(a, b);
             span.setAttribute("calculator.result", sum.result());
             metrics.record(WebapiOutcome.OK);
             LOG.infof("Computed %d + %d = %d with webapi", a, b, sum.result());
             return sum;
         } catch (WebApplicationException | ProcessingException failure) {
-            endClientSpanLeftOpen(calculation);
             WebapiOutcome outcome = classify(failure);
             span.setStatus(StatusCode.ERROR, outcome.detail());
             span.setAttribute("calculator.outcome", outcome.name().toLowerCase());
@@ -65,24 +61,7 @@ public class Calculator {
             LOG.errorf("webapi call failed (%s): %s", outcome.name().toLowerCase(), failure.toString());
             throw new ProblemException(outcome.status(), outcome.detail());
         } finally {
-            scope.close();
             span.end();
-        }
-    }
-
-    /**
-     * MicroProfile Telemetry's REST client filter makes the client span current in its request filter and ends it in
-     * its response filter, which never runs when the call fails without a response (refused, timed out). Its scope
-     * then stays on this worker thread: every later request served by the thread would find a dead client span as
-     * current context, get no server span of its own and log stale trace ids (seen in WebapiFaultsIT). End that span
-     * and put our context back, so that our own scope, and then the server span's, close normally.
-     */
-    private static void endClientSpanLeftOpen(Context calculation) {
-        if (Context.current() != calculation) {
-            Span clientSpan = Span.current();
-            clientSpan.setStatus(StatusCode.ERROR, "no response from webapi");
-            clientSpan.end();
-            calculation.makeCurrent(); // deliberately not closed: closing would restore the leaked context
         }
     }
 

@@ -1,11 +1,9 @@
 package org.wildfly.mlt.webapp;
 
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
 import jakarta.ws.rs.core.MultivaluedHashMap;
 import jakarta.ws.rs.core.MultivaluedMap;
 import org.eclipse.microprofile.rest.client.ext.ClientHeadersFactory;
-import org.wildfly.mlt.web.CurrentRequestId;
 import org.wildfly.mlt.web.RequestIds;
 
 /**
@@ -14,14 +12,11 @@ import org.wildfly.mlt.web.RequestIds;
 @ApplicationScoped
 public class RequestIdHeadersFactory implements ClientHeadersFactory {
 
-    @Inject
-    CurrentRequestId currentRequestId;
-
     @Override
     public MultivaluedMap<String, String> update(MultivaluedMap<String, String> incomingHeaders,
                                                  MultivaluedMap<String, String> clientOutgoingHeaders) {
         MultivaluedMap<String, String> headers = new MultivaluedHashMap<>();
-        String id = currentRequestId.value();
+        String id = RequestIds.current();
         if (id != null) {
             headers.putSingle(RequestIds.HEADER, id);
         }

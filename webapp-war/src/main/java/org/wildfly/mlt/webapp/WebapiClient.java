@@ -9,9 +9,11 @@ import org.eclipse.microprofile.rest.client.annotation.RegisterClientHeaders;
 import org.eclipse.microprofile.rest.client.annotation.RegisterProvider;
 import org.eclipse.microprofile.rest.client.inject.RegisterRestClient;
 import org.wildfly.mlt.web.SharedJsonbResolver;
+import org.wildfly.mlt.web.telemetry.ClientSpanScopeRepair;
 
 /** webapi over HTTP; base URL and timeouts are the "webapi/mp-rest/*" MicroProfile Config keys. */
 @RegisterRestClient(configKey = "webapi")
+@ClientSpanScopeRepair
 @RegisterClientHeaders(RequestIdHeadersFactory.class)
 @RegisterProvider(SharedJsonbResolver.class)
 @Produces(MediaType.APPLICATION_JSON)

@@ -58,6 +58,12 @@ final class Admission {
             nextListener.proceed();
         });
         limit.handleRequest(exchange, started -> {
+            if (!started.getConnection().isOpen()) {
+                // The caller gave up while this request waited: serving it would only delay those still waiting
+                // (after a spike, the first new request would queue behind every abandoned one).
+                started.endExchange();
+                return;
+            }
             running.incrementAndGet();
             started.addExchangeCompleteListener((done, nextListener) -> {
                 running.decrementAndGet();

@@ -2,6 +2,7 @@ package org.wildfly.mlt.web.metrics;
 
 import io.opentelemetry.exporter.prometheus.PrometheusHttpServer;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
+import io.opentelemetry.sdk.autoconfigure.spi.ConfigurationException;
 import io.opentelemetry.sdk.autoconfigure.spi.internal.ConfigurableMetricReaderProvider;
 import io.opentelemetry.sdk.metrics.export.MetricReader;
 
@@ -15,8 +16,8 @@ public class TraceExemplarPrometheusReaderProvider implements ConfigurableMetric
     @Override
     public MetricReader createMetricReader(ConfigProperties config) {
         return PrometheusHttpServer.builder()
-                .setHost(config.getString("otel.exporter.prometheus.host", "0.0.0.0"))
-                .setPort(config.getInt("otel.exporter.prometheus.port", 9464))
+                .setHost(required(config, "otel.exporter.prometheus.host"))
+                .setPort(Integer.parseInt(required(config, "otel.exporter.prometheus.port")))
                 .setPrometheusRegistry(new TraceExemplarRegistry())
                 .build();
     }
@@ -24,5 +25,17 @@ public class TraceExemplarPrometheusReaderProvider implements ConfigurableMetric
     @Override
     public String getName() {
         return "prometheus-trace-exemplars";
+    }
+
+    /**
+     * No fallback: the server configuration (telemetry.cli) and each WAR name the host and the port. A default here
+     * would silently differ from them (OpenTelemetry's own is 0.0.0.0, every interface).
+     */
+    private static String required(ConfigProperties config, String key) {
+        String value = config.getString(key);
+        if (value == null || value.isBlank()) {
+            throw new ConfigurationException(key + " is not set: the server configuration and the WAR set it");
+        }
+        return value;
     }
 }
