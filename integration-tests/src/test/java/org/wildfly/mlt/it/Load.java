@@ -11,6 +11,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -21,8 +22,11 @@ import java.util.concurrent.ExecutionException;
 /** Drives requests at the server under test and keeps each answer's status and latency. */
 public final class Load {
 
-    /** What a load run saw: latencies in nanoseconds (sorted) and the number of answers per status (-1: no answer). */
-    public record Result(List<Long> latencies, Map<Integer, Integer> statuses) {
+    /**
+     * What a load run saw: latencies in nanoseconds (sorted), the number of answers per status (-1: no answer) and
+     * the first answer of each status, whole.
+     */
+    public record Result(List<Long> latencies, Map<Integer, Integer> statuses, Map<Integer, HttpResponse<String>> firstOfEach) {
 
         public double percentileMillis(double percentile) {
             int index = (int) Math.ceil(percentile / 100 * latencies.size()) - 1;
@@ -95,6 +99,7 @@ public final class Load {
 
     private static Result run(int callers, Schedule schedule) {
         ExecutorService pool = Executors.newFixedThreadPool(callers);
+        Map<Integer, HttpResponse<String>> firstOfEach = new ConcurrentHashMap<>();
         List<Future<List<long[]>>> workers = new ArrayList<>();
         for (int i = 0; i < callers; i++) {
             workers.add(pool.submit(() -> {
@@ -102,7 +107,12 @@ public final class Load {
                 for (Planned planned = schedule.next(); planned != null; planned = schedule.next()) {
                     waitUntil(planned.at());
                     long started = System.nanoTime();
-                    answers.add(new long[] {send(planned.request()), System.nanoTime() - started});
+                    HttpResponse<String> response = send(planned.request());
+                    int status = response == null ? -1 : response.statusCode();
+                    answers.add(new long[] {status, System.nanoTime() - started});
+                    if (response != null) {
+                        firstOfEach.putIfAbsent(status, response);
+                    }
                 }
                 return answers;
             }));
@@ -125,14 +135,15 @@ public final class Load {
             pool.shutdownNow();
         }
         Collections.sort(latencies);
-        return new Result(latencies, statuses);
+        return new Result(latencies, statuses, firstOfEach);
     }
 
-    private static int send(HttpRequest request) throws InterruptedException {
+    /** The answer, or null when none came. */
+    private static HttpResponse<String> send(HttpRequest request) throws InterruptedException {
         try {
-            return CLIENT.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+            return CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
-            return -1;
+            return null;
         }
     }
 
