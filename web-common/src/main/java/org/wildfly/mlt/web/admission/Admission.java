@@ -15,8 +15,8 @@ import org.wildfly.mlt.web.Problem;
 /**
  * Admission at the edge of the paths that wait on another service: Undertow's {@link RequestLimit} lets at most
  * {@code maxConcurrent} of their requests run, parks up to {@code queueSize} more on the I/O thread (they hold no
- * request thread while they wait), and answers the rest at once with 503 problem+json and Retry-After. Requests of
- * other paths pass untouched.
+ * request thread while they wait) for at most {@code maxWait}, and answers the rest with 503 problem+json and
+ * Retry-After. Requests of other paths pass untouched.
  *
  * <p>Why here and not in the application: a request refused by the application has already taken a request thread,
  * and the callers it waits on (webapi, on the same server) need those threads. Undertow's own request-limit filter
@@ -28,6 +28,8 @@ final class Admission {
     private final RequestLimit limit;
     private final int maxConcurrent;
     private final int queueSize;
+    private final long maxWaitNanos;
+    private final HttpHandler rejection;
     private final AtomicInteger admitted = new AtomicInteger();
     private final AtomicInteger running = new AtomicInteger();
     private final LongAdder rejected = new LongAdder();
@@ -36,8 +38,10 @@ final class Admission {
         this.paths = settings.paths();
         this.maxConcurrent = settings.maxConcurrent();
         this.queueSize = settings.queueSize();
+        this.maxWaitNanos = settings.maxWaitMillis() * 1_000_000L;
         this.limit = new RequestLimit(maxConcurrent, queueSize);
-        this.limit.setFailureHandler(new Rejection(settings.retryAfterSeconds(), rejected));
+        this.rejection = new Rejection(settings.retryAfterSeconds(), rejected);
+        this.limit.setFailureHandler(rejection);
     }
 
     /** The handler in front of {@code next}: the deployment's whole servlet handling. */
@@ -52,6 +56,7 @@ final class Admission {
     }
 
     private void admit(HttpServerExchange exchange, HttpHandler next) throws Exception {
+        long arrived = System.nanoTime();
         admitted.incrementAndGet();
         exchange.addExchangeCompleteListener((done, nextListener) -> {
             admitted.decrementAndGet();
@@ -62,6 +67,13 @@ final class Admission {
                 // The caller gave up while this request waited: serving it would only delay those still waiting
                 // (after a spike, the first new request would queue behind every abandoned one).
                 started.endExchange();
+                return;
+            }
+            if (System.nanoTime() - arrived > maxWaitNanos) {
+                // Waited longer than a caller should: refused now rather than served late. This bounds the wait
+                // by time as well as by count, so that after a spike the queue empties at once instead of serving
+                // requests whose callers have long given up.
+                rejection.handleRequest(started);
                 return;
             }
             running.incrementAndGet();

@@ -44,7 +44,7 @@ public class AdmissionMetrics {
                     gauge.record(admission.queueSize(), WAITING);
                 });
         meter.counterBuilder("mlt.admission.rejected").setUnit("{request}")
-                .setDescription("Requests of the limited paths answered 503 at once: all places and the queue were taken")
+                .setDescription("Requests of the limited paths answered 503: the queue was full, or they waited past max-wait")
                 .buildWithCallback(counter -> counter.record(admission.rejected()));
     }
 }
