@@ -7,6 +7,7 @@ import io.undertow.util.Headers;
 import io.undertow.util.StatusCodes;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
@@ -25,6 +26,8 @@ import org.wildfly.mlt.web.Problem;
 final class Admission {
 
     private final Set<String> paths;
+    /** The same paths with a trailing slash, built once: matching runs for every request of the deployment. */
+    private final List<String> subPathPrefixes;
     private final RequestLimit limit;
     private final int maxConcurrent;
     private final int queueSize;
@@ -36,6 +39,7 @@ final class Admission {
 
     Admission(AdmissionSettings settings) {
         this.paths = settings.paths();
+        this.subPathPrefixes = paths.stream().map(path -> path + "/").toList();
         this.maxConcurrent = settings.maxConcurrent();
         this.queueSize = settings.queueSize();
         this.maxWaitNanos = settings.maxWaitMillis() * 1_000_000L;
@@ -86,8 +90,11 @@ final class Admission {
     }
 
     private boolean limited(String path) {
-        for (String limitedPath : paths) {
-            if (path.equals(limitedPath) || path.startsWith(limitedPath + "/")) {
+        if (paths.contains(path)) {
+            return true;
+        }
+        for (String prefix : subPathPrefixes) {
+            if (path.startsWith(prefix)) {
                 return true;
             }
         }
