@@ -1,11 +1,18 @@
 package org.wildfly.mlt.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
 
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -19,7 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * A rolling restart's first step, WildFly's suspend (what SIGTERM does first, org.wildfly.sigterm.suspend.timeout in
+ * A rolling restart's first steps: the drain (readiness DOWN while still serving), then WildFly's suspend (what SIGTERM does first, org.wildfly.sigterm.suspend.timeout in
  * standalone.conf): readiness turns DOWN and new requests are refused at once, while the requests in flight finish
  * with their answers; resumed, the server serves again. webapi is a slow fake on another port, so that requests are
  * truly in flight when the suspend begins.
@@ -63,6 +70,34 @@ class GracefulShutdownIT {
                 assertEquals(200, Http.get(SERVICE).statusCode());
             }, "webapp.war");
         }
+    }
+
+    /**
+     * The step before the suspend (the Ansible unit's ExecStop): the drain marker turns readiness DOWN while the server
+     * still serves, so that a load balancer moves away before anything is refused; a marker left from before this
+     * server started does not count.
+     */
+    @Test
+    void theDrainMarkerTurnsReadinessDownWhileTheServerStillServes() throws IOException {
+        Path marker = Path.of(System.getProperty("server.dir"), "standalone", "tmp", "draining");
+        try {
+            Files.writeString(marker, "");
+            Files.setLastModifiedTime(marker, FileTime.fromMillis(0));
+            assertEquals("UP", Health.readinessCheck("draining"), "a marker older than the server is ignored");
+
+            Files.setLastModifiedTime(marker, FileTime.fromMillis(System.currentTimeMillis()));
+            JsonNode draining = Health.readiness();
+            assertEquals("DOWN", draining.path("status").asText(), draining.toString());
+            assertEquals("DOWN", Health.check(draining, "draining"), draining.toString());
+            assertEquals("UP", Health.readinessCheck("suspend-state"), "not suspended: still accepting");
+            HttpResponse<String> served = Http.get(SERVICE, "Accept", "application/json");
+            assertEquals(200, served.statusCode(), "served while draining");
+            assertTrue(served.body().contains("\"result\":4"), served.body());
+        } finally {
+            Files.deleteIfExists(marker);
+        }
+        assertEquals("UP", Health.readinessCheck("draining"), "the marker removed");
+        assertEquals(200, Http.get(Http.MANAGEMENT + "/health/ready").statusCode(), "ready again");
     }
 
     private static ModelNode suspendOperation() {
