@@ -5,9 +5,12 @@ A: full telemetry: every trace sampled and exported over OTLP to a counting rece
    every 5 s, JSON logs to file.
 B: telemetry off: OpenTelemetry SDK disabled, nothing scraped; everything else equal.
 
-Each round starts a fresh server from the packaged archive, waits for /health/ready (boot-to-ready time), warms up,
-then runs wrk against /webapp/service and /webapi/add. Rounds alternate A, B, A, B, ... Prints a table and writes
-JSON (bench/target/results.json) with the machine description. --smoke runs one short round of each for CI.
+Each round starts a fresh server from the packaged archive, waits for /health/ready (boot-to-ready time), loads
+/webapp/service in 5 s windows until throughput stops rising (the last three windows within 3 % of their mean, at
+least --warmup seconds), then measures /webapp/service and /webapi/add at that plateau. The ramp is the time from
+ready to the end of the first window at 90 % of the plateau. Rounds alternate A, B, A, B, ...; each A/B pair gives
+a ratio, and the medians of the pairs' ratios are reported. Prints a table and writes JSON
+(bench/target/results.json) with the machine description. --smoke runs one short round of each for CI.
 """
 import argparse
 import glob
@@ -48,13 +51,14 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=3, help="rounds per configuration (interleaved)")
     parser.add_argument("--duration", type=int, default=30, help="seconds of wrk per endpoint and round")
-    parser.add_argument("--warmup", type=int, default=15, help="seconds of warm-up load per round")
+    parser.add_argument("--warmup", type=int, default=60, help="seconds of warm-up load per round, at least")
+    parser.add_argument("--max-warmup", type=int, default=300, help="seconds of warm-up load per round, at most")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--boots", type=int, default=5, help="extra boots to time boot-to-ready (median)")
     parser.add_argument("--smoke", action="store_true", help="one short round of each configuration, for CI")
     args = parser.parse_args()
     if args.smoke:
-        args.rounds, args.duration, args.warmup, args.boots = 1, 2, 2, 0
+        args.rounds, args.duration, args.warmup, args.max_warmup, args.boots = 1, 2, 0, 10, 0
     require("wrk", "wrk")
 
     server_home = unpack_server()
@@ -140,16 +144,28 @@ def run_round(home, name, round_number, args):
     for watcher in watchers:
         watcher.start()
     try:
-        wrk(ENDPOINTS["service"], args.warmup, args.connections)
+        warmup = warm_up(ENDPOINTS["service"], args.max_warmup, args.warmup, args.connections, window=RAMP_WINDOW_S)
         results = {endpoint: wrk(url, args.duration, args.connections) for endpoint, url in ENDPOINTS.items()}
     finally:
         stop.set()
         stop_server(process)
-    print("round %d %s: service %.0f req/s, add %.0f req/s, peak RSS %.0f MB" % (
-        round_number + 1, name, results["service"]["requests_per_s"], results["add"]["requests_per_s"],
+    ramp = ramp_seconds(warmup["windows_req_per_s"], results["service"]["requests_per_s"])
+    print("round %d %s: service %.0f req/s, add %.0f req/s, ramp %s s, peak RSS %.0f MB" % (
+        round_number + 1, name, results["service"]["requests_per_s"], results["add"]["requests_per_s"], ramp,
         peak_rss[0] / 1e6), file=sys.stderr)
     return {"config": name, "round": round_number + 1, "boot_to_ready_s": boot_seconds,
-            "peak_rss_bytes": peak_rss[0], "endpoints": results}
+            "peak_rss_bytes": peak_rss[0], "warmup": warmup, "ramp_to_90pct_s": ramp, "endpoints": results}
+
+
+RAMP_WINDOW_S = 5
+
+
+def ramp_seconds(windows, plateau):
+    """Seconds from ready to the end of the first warm-up window at 90 % of the plateau, or None if none got there."""
+    for number, rate in enumerate(windows, 1):
+        if rate >= 0.9 * plateau:
+            return number * RAMP_WINDOW_S
+    return None
 
 
 def java_child(shell_pid):
@@ -223,13 +239,21 @@ def summarise(runs, boots, spans, args):
                 | {"non_2xx": sum(r["endpoints"][endpoint]["non_2xx"] for r in mine),
                    "socket_errors": sum(r["endpoints"][endpoint]["socket_errors"] for r in mine)}
                 for endpoint in ENDPOINTS}}
+    pairs = [(a, b) for a, b in zip((r for r in runs if r["config"] == "A"), (r for r in runs if r["config"] == "B"))]
     ratios = {endpoint: {
-        "throughput_A_over_B": per_config["A"]["endpoints"][endpoint]["requests_per_s"]
-        / per_config["B"]["endpoints"][endpoint]["requests_per_s"],
-        "p99_A_over_B": per_config["A"]["endpoints"][endpoint]["p99_ms"]
-        / per_config["B"]["endpoints"][endpoint]["p99_ms"]} for endpoint in ENDPOINTS}
+        "throughput_A_over_B": statistics.median(a["endpoints"][endpoint]["requests_per_s"]
+                                                 / b["endpoints"][endpoint]["requests_per_s"] for a, b in pairs),
+        "p99_A_over_B": statistics.median(a["endpoints"][endpoint]["p99_ms"] / b["endpoints"][endpoint]["p99_ms"]
+                                          for a, b in pairs),
+        "throughput_A_over_B_per_pair": [round(a["endpoints"][endpoint]["requests_per_s"]
+                                               / b["endpoints"][endpoint]["requests_per_s"], 3) for a, b in pairs]}
+        for endpoint in ENDPOINTS}
+    for name in CONFIGS:
+        ramps = [r["ramp_to_90pct_s"] for r in runs if r["config"] == name]
+        per_config[name]["ramp_to_90pct_s"] = ramps
     return {"machine": machine(), "settings": {"rounds": args.rounds, "duration_s": args.duration,
-                                               "warmup_s": args.warmup, "connections": args.connections},
+                                               "warmup_s": args.warmup, "max_warmup_s": args.max_warmup,
+                                               "connections": args.connections},
             "configs": per_config, "ratios": ratios,
             "boot_to_ready_s_median": statistics.median(boots) if boots else None,
             "otlp_export_requests": spans["requests"], "runs": runs}
@@ -253,7 +277,10 @@ def print_table(result):
             print("%-7s %-8s %10.0f %9.2f %9.2f %8d %8d" % (name, endpoint, figures["requests_per_s"],
                   figures["p50_ms"], figures["p99_ms"], figures["non_2xx"], figures["socket_errors"]))
     for endpoint, ratio in result["ratios"].items():
-        print("A/B %-8s throughput %.3f  p99 %.3f" % (endpoint, ratio["throughput_A_over_B"], ratio["p99_A_over_B"]))
+        print("A/B %-8s throughput %.3f (pairs %s)  p99 %.3f" % (endpoint, ratio["throughput_A_over_B"],
+              ratio["throughput_A_over_B_per_pair"], ratio["p99_A_over_B"]))
+    print("ready to 90 %% of the plateau: A %s s, B %s s" % (result["configs"]["A"]["ramp_to_90pct_s"],
+                                                          result["configs"]["B"]["ramp_to_90pct_s"]))
     print("peak RSS: A %.0f MB, B %.0f MB; boot to ready (median): %.2f s; OTLP export requests received: %d\n" % (
         result["configs"]["A"]["peak_rss_mb"], result["configs"]["B"]["peak_rss_mb"],
         result["boot_to_ready_s_median"] or 0, result["otlp_export_requests"]))

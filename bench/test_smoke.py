@@ -36,6 +36,17 @@ class BenchSmokeTest(unittest.TestCase):
                 self.assertEqual(0, figures["non_2xx"], (name, endpoint))
                 self.assertEqual(0, figures["socket_errors"], (name, endpoint))
 
+    def test_the_ramp_and_the_pairs_are_reported(self):
+        for name in ("A", "B"):
+            ramps = self.result["configs"][name]["ramp_to_90pct_s"]
+            self.assertEqual(1, len(ramps), name)
+            # None only when no warm-up window got to 90 % of the plateau; otherwise whole 5 s windows.
+            self.assertTrue(all(r is None or (r > 0 and r % 5 == 0) for r in ramps), ramps)
+        for run in self.result["runs"]:
+            self.assertGreater(len(run["warmup"]["windows_req_per_s"]), 0, run["config"])
+        for endpoint, ratio in self.result["ratios"].items():
+            self.assertEqual(1, len(ratio["throughput_A_over_B_per_pair"]), endpoint)
+
     def test_boot_time_and_received_spans_are_measured(self):
         self.assertGreater(self.result["boot_to_ready_s_median"], 0)
         self.assertGreater(self.result["otlp_export_requests"], 0, "configuration A exported no spans")
