@@ -10,6 +10,7 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.jboss.logging.Logger;
 import org.wildfly.mlt.web.ProblemException;
+import org.wildfly.mlt.webapi.faults.FaultInjected;
 
 @Path("/add")
 public class AddResource {
@@ -20,6 +21,7 @@ public class AddResource {
     AdditionMetrics metrics;
 
     @GET
+    @FaultInjected
     @Produces(MediaType.APPLICATION_JSON)
     public Sum add(@QueryParam("a") @DefaultValue("2") String a, @QueryParam("b") @DefaultValue("2") String b) {
         long left;
