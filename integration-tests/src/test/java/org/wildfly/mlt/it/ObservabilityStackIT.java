@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -59,30 +57,17 @@ class ObservabilityStackIT {
     private static OtlpTestReceiver receiver;
 
     @BeforeAll
-    static void startStackAndTraffic() throws IOException {
+    static void startStackAndTraffic() {
         receiver = OtlpTestReceiver.get();
         Path work = Path.of(System.getProperty("server.dir")).resolveSibling("observability-live");
-        deleteRecursively(work);
-        Files.createDirectories(work.resolve("prometheus/file_sd"));
         int[] ports = ExternalProcess.freePorts(3);
         int prometheusPort = ports[0];
         int blackboxPort = ports[1];
         int alertmanagerPort = ports[2];
 
-        copyRules(work);
-        Files.writeString(work.resolve("prometheus/prometheus.yml"), ObservabilityFiles.read("prometheus/prometheus.yml")
-                .replace("scrape_interval: 15s", "scrape_interval: 2s")
-                .replace("scrape_timeout: 10s", "scrape_timeout: 2s")
-                .replace("evaluation_interval: 15s", "evaluation_interval: 2s")
-                .replace("localhost:9090", "127.0.0.1:" + prometheusPort)
-                .replace("localhost:9115", "127.0.0.1:" + blackboxPort)
-                .replace("localhost:9093", "127.0.0.1:" + alertmanagerPort));
-        writeTargets(work, "webapp", "127.0.0.1:9464");
-        writeTargets(work, "webapi", "127.0.0.1:9465");
-        writeTargets(work, "wildfly", "127.0.0.1:9990");
-        Files.writeString(work.resolve("prometheus/file_sd/promtail.yml"), "[]\n");
-        Files.writeString(work.resolve("prometheus/file_sd/alloy.yml"), "[]\n");
-
+        LivePrometheus live = LivePrometheus.start(work, prometheusPort, blackboxPort, alertmanagerPort);
+        processes.add(live);
+        prometheus = live.api();
         processes.add(ExternalProcess.start(ExternalTool.BLACKBOX_EXPORTER, work,
                 "--config.file=" + ObservabilityFiles.path("blackbox/blackbox.yml"),
                 "--web.listen-address=127.0.0.1:" + blackboxPort)
@@ -92,12 +77,6 @@ class ObservabilityStackIT {
                 "--storage.path=" + work.resolve("alertmanager-data"),
                 "--web.listen-address=127.0.0.1:" + alertmanagerPort, "--cluster.listen-address=")
                 .awaitHttp("http://127.0.0.1:" + alertmanagerPort + "/-/ready"));
-        processes.add(ExternalProcess.start(ExternalTool.PROMETHEUS, work,
-                "--config.file=" + work.resolve("prometheus/prometheus.yml"),
-                "--storage.tsdb.path=" + work.resolve("prometheus-data"),
-                "--web.listen-address=127.0.0.1:" + prometheusPort, "--enable-feature=exemplar-storage")
-                .awaitHttp("http://127.0.0.1:" + prometheusPort + "/-/ready"));
-        prometheus = new PrometheusApi("http://127.0.0.1:" + prometheusPort);
 
         // 5xx: webapp answers 502 while webapi is away.
         Deployments.undeploy("webapi.war");
@@ -260,18 +239,6 @@ class ObservabilityStackIT {
         }
     }
 
-    private static void writeTargets(Path work, String service, String target) throws IOException {
-        Files.writeString(work.resolve("prometheus/file_sd/" + service + ".yml"),
-                "- targets: ['" + target + "']\n  labels: {env: test, service: " + service + ", host: it-host}\n");
-    }
-
-    private static void copyRules(Path work) throws IOException {
-        Files.createDirectories(work.resolve("prometheus/rules"));
-        for (Path rules : AlertRules.ruleFiles()) {
-            Files.copy(rules, work.resolve("prometheus/rules").resolve(rules.getFileName()));
-        }
-    }
-
     private static String job(JsonNode target) {
         return target.path("labels").path("job").asText();
     }
@@ -280,13 +247,5 @@ class ObservabilityStackIT {
         List<JsonNode> list = new ArrayList<>();
         array.forEach(list::add);
         return list.stream();
-    }
-
-    private static void deleteRecursively(Path dir) throws IOException {
-        if (Files.exists(dir)) {
-            try (var paths = Files.walk(dir)) {
-                paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
-        }
     }
 }

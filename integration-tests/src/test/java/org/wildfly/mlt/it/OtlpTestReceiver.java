@@ -10,6 +10,7 @@ import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
+import io.opentelemetry.proto.trace.v1.Status;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -33,7 +34,8 @@ public final class OtlpTestReceiver {
 
     /** A received span, with ids as lowercase hex like in logs and exemplars, and its resource's attributes. */
     public record ReceivedSpan(String service, String traceId, String spanId, String parentSpanId, String name,
-                               Span.SpanKind kind, Map<String, String> attributes, Map<String, String> resource) {
+                               Span.SpanKind kind, Map<String, String> attributes, Map<String, String> resource,
+                               Status.StatusCode status) {
     }
 
     /** How the receiver plays the trace backend. */
@@ -123,7 +125,7 @@ public final class OtlpTestReceiver {
                     for (Span span : scopeSpans.getSpansList()) {
                         spans.add(new ReceivedSpan(service, hex(span.getTraceId()), hex(span.getSpanId()),
                                 hex(span.getParentSpanId()), span.getName(), span.getKind(),
-                                toMap(span.getAttributesList()), resource));
+                                toMap(span.getAttributesList()), resource, span.getStatus().getCode()));
                     }
                 }
             }
