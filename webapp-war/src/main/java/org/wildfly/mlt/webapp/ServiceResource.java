@@ -16,12 +16,15 @@ public class ServiceResource {
     @Inject
     Calculator calculator;
 
+    @Inject
+    EvidenceLinks evidence;
+
     @GET
     @Produces(MediaType.TEXT_HTML + ";qs=1")
     public String html() {
         Sum sum = calculator.add(A, B);
         return Pages.page("webapp: service", "<p id=\"result\">" + sum.a() + " + " + sum.b() + " = " + sum.result()
-                + "</p>\n<p><a href=\"./\">Back</a></p>");
+                + "</p>\n" + evidence.forCurrentRequest() + "\n<p><a href=\"./\">Back</a></p>");
     }
 
     @GET
