@@ -114,6 +114,16 @@ check("alertmanager receivers are the repository's names",
       [r["name"] for r in am["receivers"]] == [r["name"] for r in am_src["receivers"]])
 ok, msg = run(["amtool", "check-config", out(mon["host"], "alertmanager.yml")])
 check("amtool check-config on rendered alertmanager.yml", ok, msg)
+# The notification templates with the rendered base URLs: they load, and the links start at this site's Grafana.
+grafana_url = f"http://{mon['address']}:3000"
+shutil.copy(os.path.join(obs, "alertmanager", "templates", "mlt.tmpl"), out(mon["host"], "templates/mlt.tmpl"))
+ok, msg = run(["amtool", "template", "render", "--template.glob=" + out(mon["host"], "templates/*.tmpl"),
+               "--template.text={{ template \"mlt.grafana_url\" . }}"])
+check("alertmanager templates render with the site's Grafana URL", ok and msg == grafana_url, msg)
+# Jaeger's UI link patterns: valid JSON, every Grafana link pointed at this site's Grafana.
+ui = json.load(open(out(mon["host"], "ui-config.json")))
+urls = [p["url"] for p in ui["linkPatterns"]]
+check("jaeger ui-config.json links to the site's Grafana", urls and all(u.startswith(grafana_url + "/") for u in urls), urls)
 ok, msg = run(["prometheus-blackbox-exporter", "--config.check",
                "--config.file=" + os.path.join(obs, "blackbox", "blackbox.yml")])
 check("blackbox exporter accepts blackbox.yml", ok, msg)
