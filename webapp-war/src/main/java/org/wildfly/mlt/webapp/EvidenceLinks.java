@@ -14,7 +14,8 @@ import org.wildfly.mlt.web.RequestIds;
  * What a page tells about its own request: its request id and trace id, and, when the Jaeger and Grafana base URLs
  * are configured ({@code mlt.links.jaeger-url}, {@code mlt.links.grafana-url}; env MLT_LINKS_JAEGER_URL,
  * MLT_LINKS_GRAFANA_URL), links to the trace in Jaeger and to the request's log lines in Grafana (Loki, by the
- * request_id the shippers attach to every line). Only http(s) URLs are taken; everything written is HTML-escaped.
+ * request_id the shippers attach to every line). A trace that was not sampled is in no backend: its id is shown, marked
+ * so, without a link. Only http(s) URLs are taken; everything written is HTML-escaped.
  */
 @ApplicationScoped
 public class EvidenceLinks {
@@ -41,15 +42,17 @@ public class EvidenceLinks {
     /** The paragraph for the request this thread serves. */
     public String forCurrentRequest() {
         SpanContext span = Span.current().getSpanContext();
-        return paragraph(RequestIds.current(), span.isValid() ? span.getTraceId() : null);
+        return paragraph(RequestIds.current(), span.isValid() ? span.getTraceId() : null, span.isSampled());
     }
 
-    String paragraph(String requestId, String traceId) {
+    String paragraph(String requestId, String traceId, boolean sampled) {
         StringBuilder html = new StringBuilder("<p id=\"evidence\">");
         html.append("Request id <code id=\"request-id\">").append(Pages.escape(requestId == null ? "none" : requestId))
                 .append("</code>, trace id <code id=\"trace-id\">").append(Pages.escape(traceId == null ? "none" : traceId))
                 .append("</code>");
-        if (jaegerUrl != null && traceId != null) {
+        if (traceId != null && !sampled) {
+            html.append(" (not sampled)");
+        } else if (jaegerUrl != null && traceId != null) {
             html.append(" · <a id=\"trace-link\" href=\"").append(Pages.escape(jaegerUrl + "/trace/" + encode(traceId)))
                     .append("\">trace in Jaeger</a>");
         }

@@ -19,17 +19,17 @@ class EvidenceLinksTest {
 
     @Test
     void withoutBaseUrlsTheIdsAreShownAndNoLink() {
-        String html = links(Optional.empty(), Optional.empty()).paragraph(REQUEST, TRACE);
+        String html = links(Optional.empty(), Optional.empty()).paragraph(REQUEST, TRACE, true);
         assertEquals("<p id=\"evidence\">Request id <code id=\"request-id\">req-1</code>, trace id <code id=\"trace-id\">"
                 + TRACE + "</code></p>", html);
-        assertFalse(links(Optional.of(" "), Optional.of("file:///etc/passwd")).paragraph(REQUEST, TRACE).contains("<a"),
+        assertFalse(links(Optional.of(" "), Optional.of("file:///etc/passwd")).paragraph(REQUEST, TRACE, true).contains("<a"),
                 "only http(s) base URLs make links");
     }
 
     @Test
     void withBaseUrlsTheTraceAndTheLogsOfTheRequestAreLinked() {
         String html = links(Optional.of("http://jaeger.example:16686/"), Optional.of("https://grafana.example"))
-                .paragraph(REQUEST, TRACE);
+                .paragraph(REQUEST, TRACE, true);
         assertTrue(html.contains("<a id=\"trace-link\" href=\"http://jaeger.example:16686/trace/" + TRACE + "\">"), html);
         String logs = decodedLogsLink(html);
         assertTrue(logs.startsWith("https://grafana.example/explore?schemaVersion=1&orgId=1&panes="), logs);
@@ -38,8 +38,17 @@ class EvidenceLinksTest {
     }
 
     @Test
+    void anUnsampledTraceIsNamedButNotLinked() {
+        String html = links(Optional.of("http://jaeger.example"), Optional.of("http://grafana.example"))
+                .paragraph(REQUEST, TRACE, false);
+        assertTrue(html.contains(TRACE + "</code> (not sampled)"), html);
+        assertFalse(html.contains("trace-link"), html);
+        assertTrue(html.contains("logs-link"), "the log lines exist either way: " + html);
+    }
+
+    @Test
     void noIdsNoLinks() {
-        String html = links(Optional.of("http://jaeger.example"), Optional.of("http://grafana.example")).paragraph(null, null);
+        String html = links(Optional.of("http://jaeger.example"), Optional.of("http://grafana.example")).paragraph(null, null, false);
         assertTrue(html.contains("Request id <code id=\"request-id\">none</code>, trace id <code id=\"trace-id\">none</code>"), html);
         assertFalse(html.contains("<a"), html);
     }
@@ -47,7 +56,7 @@ class EvidenceLinksTest {
     @Test
     void everythingWrittenIsEscaped() {
         String hostile = "http://x.example/\"><script>alert(1)</script>";
-        String html = links(Optional.of(hostile), Optional.of(hostile)).paragraph("a\"<b>&'", "<i>");
+        String html = links(Optional.of(hostile), Optional.of(hostile)).paragraph("a\"<b>&'", "<i>", true);
         assertFalse(html.contains("<script>"), html);
         assertFalse(html.contains("<b>") || html.contains("<i>"), html);
         assertTrue(html.contains("a&quot;&lt;b&gt;&amp;&#39;"), html);
