@@ -230,8 +230,9 @@ targets_up() {
     prom_query targets | python3 -c '
 import json, sys
 targets = json.load(sys.stdin)["data"]["activeTargets"]
-want = {(job, host) for job in ("webapp", "webapi", "wildfly", "health-ready", "health-live") for host in ("app1", "app2")}
-up = {(t["labels"]["job"], t["labels"].get("host")) for t in targets if t["health"] == "up"}
+want = {(job, service, host) for job, service in (("app", "webapp"), ("app", "webapi"), ("wildfly", "wildfly"),
+         ("health-ready", "wildfly"), ("health-live", "wildfly")) for host in ("app1", "app2")}
+up = {(t["labels"]["job"], t["labels"].get("service"), t["labels"].get("host")) for t in targets if t["health"] == "up"}
 sys.exit(0 if want <= up else 1)'
 }
 probes_succeed() {
@@ -243,7 +244,7 @@ wait_for() { # seconds, command...
     local deadline=$((SECONDS + $1)); shift
     until "$@"; do [[ $SECONDS -ge $deadline ]] && return 1; sleep 3; done
 }
-check "Prometheus: webapp, webapi, wildfly, health targets of both app hosts are up" wait_for 120 targets_up
+check "Prometheus: app (webapp, webapi), wildfly, health targets of both app hosts are up" wait_for 120 targets_up
 check "Prometheus: both readiness probes succeed" wait_for 60 probes_succeed
 rules_loaded() {
     local want

@@ -62,6 +62,24 @@ if ! grep -q '^render checks:' "$work/check.log"; then
     failed=$((failed + 1)); echo "FAIL check_render.py did not finish"; tail -n 20 "$work/check.log"
 fi
 
+# One place per port: render again with every app-host port moved (management, both metrics ports, Alloy's). The same
+# checks must pass: a port written anywhere but the inventory would now disagree with what the host listens on.
+moved='{"wildfly_management_port": 19990, "mlt_log_shipper_ports": {"alloy": 22345, "promtail": 9080},
+        "wildfly_app_services": [{"name": "webapp", "metrics_port": 19464}, {"name": "webapi", "metrics_port": 19465}]}'
+mkdir -p "$work/render-moved"
+MLT_RENDER_DIR="$work/render-moved" timed ansible-playbook -i inventories/example -e "mlt_repo_root=$repo" \
+    -e "$moved" tests/render/render.yml >"$work/render-moved.log" 2>&1
+result "render.yml renders every host-specific file with every app-host port moved" $? "$work/render-moved.log"
+python3 "$here/render/check_render.py" "$work/render-moved" "$repo" >"$work/check-moved.log" 2>&1
+grep -E '^(PASS|FAIL) ' "$work/check-moved.log" | sed 's/^\(PASS\|FAIL\) /\1 (ports moved) /'
+passed=$((passed + $(grep -c '^PASS ' "$work/check-moved.log")))
+failed=$((failed + $(grep -c '^FAIL ' "$work/check-moved.log")))
+if ! grep -q '^render checks:' "$work/check-moved.log"; then
+    failed=$((failed + 1)); echo "FAIL check_render.py (ports moved) did not finish"; tail -n 20 "$work/check-moved.log"
+fi
+grep -q '19990' "$work/render-moved/mon1/file_sd/wildfly.yml" && grep -q '19465' "$work/render-moved/app1/nftables.conf"
+result "the moved ports reached Prometheus' targets and the firewall" $? "$work/check-moved.log"
+
 echo "static: ${SECONDS} s"
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]

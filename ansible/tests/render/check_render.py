@@ -81,15 +81,44 @@ prom = yaml.safe_load(open(os.path.join(obs, "prometheus", "prometheus.yml")))
 sd_files = sorted({f for job in prom["scrape_configs"] for sd in job.get("file_sd_configs", []) for f in sd["files"]})
 rendered = sorted("file_sd/" + os.path.basename(f) for f in glob.glob(out(mon["host"], "file_sd/*.yml")))
 check("prometheus.yml reads exactly the file_sd files the role renders", sd_files == rendered, (sd_files, rendered))
+# Every port is taken from what the app host itself runs with (its rendered unit, environment and shipper config), so
+# a port changed in the inventory must reach Prometheus' targets and the firewall, or these checks fail: static.sh
+# renders a second time with other ports to prove it.
 wf_env = {h["host"]: env_file(out(h["host"], "wildfly.env")) for h in apps}
-ports = {"webapp": lambda h: wf_env[h]["WEBAPP_METRICS_PORT"], "webapi": lambda h: wf_env[h]["WEBAPI_METRICS_PORT"],
-         "wildfly": lambda h: "9990", "promtail": lambda h: "9080", "alloy": lambda h: "12345"}
-for job, port in ports.items():
+# The application services the server runs: <NAME>_METRICS_PORT in its environment, one per WAR that reads it.
+services = {h["host"]: {k[:-len("_METRICS_PORT")].lower(): v for k, v in wf_env[h["host"]].items()
+                        if k.endswith("_METRICS_PORT")} for h in apps}
+war_ports = {}
+for f in sorted(glob.glob(os.path.join(repo, "*-war", "src", "main", "resources", "META-INF",
+                                       "microprofile-config.properties"))):
+    props = dict(l.split("=", 1) for l in open(f).read().splitlines() if "=" in l and not l.startswith("#"))
+    port_key = re.fullmatch(r"\$\{([\w.-]+):\d+\}", props.get("otel.exporter.prometheus.port", ""))
+    if port_key:
+        war_ports[props["otel.service.name"]] = re.sub(r"[^A-Za-z0-9]", "_", port_key.group(1)).upper()
+check("every WAR reads its metrics port from <service>_METRICS_PORT",
+      war_ports and all(env == f"{name.upper()}_METRICS_PORT" for name, env in war_ports.items()), war_ports)
+management_port = {h["host"]: re.search(r"-Djboss\.management\.http\.port=(\d+)",
+                                        open(out(h["host"], "wildfly-mlt.service")).read()).group(1) for h in apps}
+promtail_port = str(yaml.safe_load(open(os.path.join(obs, "promtail", "promtail.yml")))["server"]["http_listen_port"])
+alloy_port = {h["host"]: re.search(r"--server\.http\.listen-addr=\S*:(\d+)", open(out(h["host"], "alloy.service")).read()).group(1)
+              for h in apps}
+shipper_port = {h["host"]: promtail_port if h["log_shipper"] == "promtail" else alloy_port[h["host"]] for h in apps}
+for h in apps:
+    check(f"{h['host']}: the server runs every WAR's service with a metrics port",
+          set(services[h["host"]]) == set(war_ports), (services[h["host"]], war_ports))
+expected_sd = {
+    "app": [{"targets": [f"{h['address']}:{port}"], "labels": {"env": h["env"], "service": name, "host": h["host"]}}
+            for h in apps for name, port in services[h["host"]].items()],
+    "wildfly": [{"targets": [f"{h['address']}:{management_port[h['host']]}"],
+                 "labels": {"env": h["env"], "service": "wildfly", "host": h["host"]}} for h in apps],
+}
+for shipper in ("promtail", "alloy"):
+    expected_sd[shipper] = [{"targets": [f"{h['address']}:{shipper_port[h['host']]}"],
+                             "labels": {"env": h["env"], "service": shipper, "host": h["host"]}}
+                            for h in apps if h["log_shipper"] == shipper]
+for job, expected in expected_sd.items():
     groups = yaml.safe_load(open(out(mon["host"], f"file_sd/{job}.yml"))) or []
-    members = [h for h in apps if job not in ("promtail", "alloy") or h["log_shipper"] == job]
-    expected = [{"targets": [f"{h['address']}:{port(h['host'])}"],
-                 "labels": {"env": h["env"], "service": job, "host": h["host"]}} for h in members]
-    check(f"file_sd/{job}.yml targets = inventory app hosts", groups == expected, (groups, expected))
+    check(f"file_sd/{job}.yml targets = the ports the app hosts listen on", groups == expected, (groups, expected))
 
 stage = tempfile.mkdtemp()
 try:
@@ -160,8 +189,7 @@ for h in apps:
           "-config.expand-env=true" in open(out(host, "promtail.service")).read())
     env = wf_env[host]
     needed = ["MLT_BIND_ADDRESS", "MLT_MANAGEMENT_BIND_ADDRESS", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_TRACES_SAMPLER_ARG",
-              "MLT_ENVIRONMENT", "OTEL_EXPORTER_PROMETHEUS_HOST", "WEBAPP_METRICS_PORT", "WEBAPI_METRICS_PORT",
-              "WEBAPI_URL", "JAVA_OPTS", "MLT_CONSOLE_LOG_LEVEL"]
+              "MLT_ENVIRONMENT", "OTEL_EXPORTER_PROMETHEUS_HOST", "WEBAPI_URL", "JAVA_OPTS", "MLT_CONSOLE_LOG_LEVEL"]
     check(f"{host}: wildfly.env sets every runtime variable", all(k in env for k in needed),
           [k for k in needed if k not in env])
     check(f"{host}: traces go to Jaeger's OTLP/HTTP on the monitoring host",
@@ -203,13 +231,15 @@ check("the example inventory's log shipper is alloy", all(h["log_shipper"] == "a
       [h["log_shipper"] for h in apps])
 for h in apps:
     r = rules(h["host"])
-    for port in (9990, 9464, 9465):
-        check(f"{h['host']}: :{port} open to the monitoring hosts only", r.get(port) == {m["address"] for m in mons},
-              r.get(port))
-    shipper_port, other = {"alloy": (ports["alloy"](h), ports["promtail"](h)),
-                           "promtail": (ports["promtail"](h), ports["alloy"](h))}[h["log_shipper"]]
-    check(f"{h['host']}: {h['log_shipper']} :{shipper_port} open to the monitoring hosts only, :{other} closed",
-          r.get(int(shipper_port)) == {m["address"] for m in mons} and int(other) not in r, r)
+    for port in [management_port[h["host"]]] + list(services[h["host"]].values()):
+        check(f"{h['host']}: :{port} open to the monitoring hosts only", r.get(int(port)) == {m["address"] for m in mons},
+              r.get(int(port)))
+    other = alloy_port[h["host"]] if h["log_shipper"] == "promtail" else promtail_port
+    check(f"{h['host']}: {h['log_shipper']} :{shipper_port[h['host']]} open to the monitoring hosts only, :{other} closed",
+          r.get(int(shipper_port[h["host"]])) == {m["address"] for m in mons} and int(other) not in r, r)
+    check(f"{h['host']}: nothing else open to the monitoring hosts",
+          {p for p, s in r.items() if s == {m["address"] for m in mons}}
+          == {int(p) for p in [management_port[h["host"]], shipper_port[h["host"]]] + list(services[h["host"]].values())}, r)
 for port in (3100, 4317, 4318):
     check(f"{mon['host']}: :{port} open to the app hosts only", rules(mon["host"]).get(port) == app_addrs,
           rules(mon["host"]).get(port))

@@ -2,9 +2,12 @@ package org.wildfly.mlt.it;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.Map;
+import java.util.TreeMap;
 import org.wildfly.mlt.observability.AlertRules;
 import org.wildfly.mlt.observability.ExternalTool;
 import org.wildfly.mlt.observability.ObservabilityFiles;
@@ -40,9 +43,9 @@ public final class LivePrometheus implements AutoCloseable {
                     .replace("localhost:9090", "127.0.0.1:" + port)
                     .replace("localhost:9115", "127.0.0.1:" + blackboxPort)
                     .replace("localhost:9093", "127.0.0.1:" + alertmanagerPort));
-            writeTargets(work, "webapp", "127.0.0.1:9464");
-            writeTargets(work, "webapi", "127.0.0.1:9465");
-            writeTargets(work, "wildfly", "127.0.0.1:9990");
+            // One job for the application services, a target group per service (file_sd/app.yml, as Ansible renders it).
+            writeTargets(work, "app", Map.of("webapp", authority(Http.WEBAPP_METRICS), "webapi", authority(Http.WEBAPI_METRICS)));
+            writeTargets(work, "wildfly", Map.of("wildfly", authority(Http.MANAGEMENT)));
             Files.writeString(work.resolve("prometheus/file_sd/promtail.yml"), "[]\n");
             Files.writeString(work.resolve("prometheus/file_sd/alloy.yml"), "[]\n");
         } catch (IOException e) {
@@ -65,9 +68,16 @@ public final class LivePrometheus implements AutoCloseable {
         process.close();
     }
 
-    private static void writeTargets(Path work, String service, String target) throws IOException {
-        Files.writeString(work.resolve("prometheus/file_sd/" + service + ".yml"),
-                "- targets: ['" + target + "']\n  labels: {env: test, service: " + service + ", host: it-host}\n");
+    /** file_sd/FILE.yml with one target group per service (name to host:port). */
+    private static void writeTargets(Path work, String file, Map<String, String> targets) throws IOException {
+        StringBuilder groups = new StringBuilder();
+        new TreeMap<>(targets).forEach((service, target) -> groups.append("- targets: ['").append(target)
+                .append("']\n  labels: {env: test, service: ").append(service).append(", host: it-host}\n"));
+        Files.writeString(work.resolve("prometheus/file_sd/" + file + ".yml"), groups);
+    }
+
+    private static String authority(String url) {
+        return URI.create(url).getAuthority();
     }
 
     private static void deleteRecursively(Path dir) throws IOException {

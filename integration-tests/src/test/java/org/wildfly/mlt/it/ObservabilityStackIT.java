@@ -111,8 +111,12 @@ class ObservabilityStackIT {
                 "all targets up");
         Set<String> jobsUp = stream(targets).filter(t -> "up".equals(t.path("health").asText()))
                 .map(ObservabilityStackIT::job).collect(Collectors.toCollection(TreeSet::new));
-        assertEquals(new TreeSet<>(Set.of("webapp", "webapi", "wildfly", "health-ready", "health-live", "prometheus",
+        assertEquals(new TreeSet<>(Set.of("app", "wildfly", "health-ready", "health-live", "prometheus",
                 "alertmanager", "blackbox")), jobsUp);
+        // Both application services, told apart by their service label within the one job.
+        Set<String> appServicesUp = stream(targets).filter(t -> "app".equals(job(t)) && "up".equals(t.path("health").asText()))
+                .map(t -> t.path("labels").path("service").asText()).collect(Collectors.toCollection(TreeSet::new));
+        assertEquals(new TreeSet<>(Set.of("webapp", "webapi")), appServicesUp);
     }
 
     @Test

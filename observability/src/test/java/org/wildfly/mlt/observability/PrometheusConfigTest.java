@@ -59,7 +59,7 @@ class PrometheusConfigTest {
         List<String> jobs = new ArrayList<>();
         ObservabilityFiles.yaml("prometheus/prometheus.yml").path("scrape_configs")
                 .forEach(job -> jobs.add(job.path("job_name").asText()));
-        assertEquals(List.of("webapp", "webapi", "wildfly", "health-ready", "health-live", "promtail", "alloy",
+        assertEquals(List.of("app", "wildfly", "health-ready", "health-live", "promtail", "alloy",
                 "prometheus", "alertmanager", "blackbox", "loki", "jaeger", "grafana"), jobs);
     }
 
