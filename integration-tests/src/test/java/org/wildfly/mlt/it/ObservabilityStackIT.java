@@ -168,6 +168,20 @@ class ObservabilityStackIT {
                 List::isEmpty, "every dashboard query to return series");
     }
 
+    /**
+     * Annotation queries mark events (an alert firing, a JVM in its first two minutes): empty on a steady server, so
+     * each is only run against the real Prometheus (an error fails inside) and listed.
+     */
+    @Test
+    void everyAnnotationQueryEvaluates() {
+        List<Dashboards.AnnotationQuery> queries = Dashboards.annotationQueries();
+        assertFalse(queries.isEmpty());
+        for (Dashboards.AnnotationQuery query : queries) {
+            prometheus.query(Dashboards.withVariablesExpanded(query.expr()));
+        }
+        System.out.println("Annotation queries evaluated (events, may be empty): " + queries.size());
+    }
+
     @Test
     void latencyExemplarsPointAtTracesTheReceiverGot() {
         long now = System.currentTimeMillis() / 1000;

@@ -41,6 +41,14 @@ public final class Dashboards {
                                 String query) {
     }
 
+    /** A Prometheus query of a dashboard annotation (alerts, restarts): marks events, so it is empty most of the time. */
+    public record AnnotationQuery(String dashboardUid, String name, String expr) {
+    }
+
+    /** A data link of a panel (field defaults or an override), with the panel it belongs to. */
+    public record DataLink(String dashboardUid, JsonNode panel, String title, String url) {
+    }
+
     private static final Pattern LABEL_VALUES = Pattern.compile("^label_values\\((.*),\\s*(\\w+)\\s*\\)$", Pattern.DOTALL);
     private static final Pattern INTERVAL_VARIABLE = Pattern.compile("\\$(__rate_interval|__interval|__range|__auto)\\b|\\$\\{(__rate_interval|__interval|__range)}");
     private static final Pattern VARIABLE = Pattern.compile("\\$\\{(\\w+)(?::\\w+)?}|\\$(\\w+)");
@@ -103,6 +111,43 @@ public final class Dashboards {
             }
         }
         return queries;
+    }
+
+    public static List<AnnotationQuery> annotationQueries() {
+        List<AnnotationQuery> queries = new ArrayList<>();
+        for (Dashboard dashboard : all()) {
+            for (JsonNode annotation : dashboard.json().path("annotations").path("list")) {
+                if (annotation.path("datasource").path("type").asText().equals("prometheus")) {
+                    queries.add(new AnnotationQuery(dashboard.uid(), annotation.path("name").asText(),
+                            annotation.path("expr").asText()));
+                }
+            }
+        }
+        return queries;
+    }
+
+    /** Every data link of every panel: in its field defaults and in its overrides. */
+    public static List<DataLink> dataLinks() {
+        List<DataLink> links = new ArrayList<>();
+        for (Dashboard dashboard : all()) {
+            for (JsonNode panel : panels(dashboard)) {
+                JsonNode fieldConfig = panel.path("fieldConfig");
+                List<JsonNode> lists = new ArrayList<>(List.of(fieldConfig.path("defaults").path("links")));
+                for (JsonNode override : fieldConfig.path("overrides")) {
+                    for (JsonNode property : override.path("properties")) {
+                        if (property.path("id").asText().equals("links")) {
+                            lists.add(property.path("value"));
+                        }
+                    }
+                }
+                for (JsonNode list : lists) {
+                    for (JsonNode link : list) {
+                        links.add(new DataLink(dashboard.uid(), panel, link.path("title").asText(), link.path("url").asText()));
+                    }
+                }
+            }
+        }
+        return links;
     }
 
     /** The series selector inside label_values(selector, label), or null when the query has another form. */

@@ -88,6 +88,7 @@ class PrometheusConfigTest {
     void dashboardPromQlIsValid(@TempDir Path dir) throws IOException {
         List<String> exprs = new ArrayList<>();
         Dashboards.promQlQueries().forEach(q -> exprs.add(q.expr()));
+        Dashboards.annotationQueries().forEach(q -> exprs.add(q.expr()));
         Dashboards.variableQueries().stream().filter(v -> v.datasourceType().equals("prometheus"))
                 .forEach(v -> exprs.add(Dashboards.labelValuesSelector(v.query())));
         exprs.addAll(GrafanaProvisioning.correlationPromQl());
