@@ -210,9 +210,23 @@ for f in glob.glob(os.path.join(mon["sources"]["grafana_dashboards"], "*.json"))
 # "-- Grafana --" and friends are Grafana's built-in data sources (annotations, mixed queries).
 dash_uids = {u for u in dash_uids if not u.startswith("-- ")}
 check("every data source uid the dashboards use is provisioned", dash_uids <= uids, dash_uids - uids)
+# Deployment annotations: the tags site.yml posts (roles/grafana/tasks/annotate.yml) are the ones every dashboard's
+# "Deployments" annotation selects.
+grafana_defaults = yaml.safe_load(open(os.path.join(ansible_dir, "roles", "grafana", "defaults", "main.yml")))
+site = open(os.path.join(ansible_dir, "site.yml")).read()
+for f in sorted(glob.glob(os.path.join(mon["sources"]["grafana_dashboards"], "*.json"))):
+    annotations = json.load(open(f)).get("annotations", {}).get("list", [])
+    tags = [a["target"]["tags"] for a in annotations if a.get("name") == "Deployments"]
+    check(f"{os.path.basename(f)}: its Deployments annotation selects the tags a rollout posts",
+          tags == [[grafana_defaults["grafana_deployment_tag"], "env:$env"]] and '"env:{{ mlt_environment }}"' in site, tags)
 provider = yaml.safe_load(open(os.path.join(obs, "grafana", "provisioning", "dashboards", "mlt.yml")))
 check("dashboard provider names the directory the role fills", provider["providers"][0]["options"]["path"].startswith("/"))
 ini = open(out(mon["host"], "grafana.ini")).read()
+home = re.search(r"^default_home_dashboard_path = (\S+)$", ini, re.M)
+home_file = os.path.join(mon["sources"]["grafana_dashboards"], os.path.basename(home.group(1))) if home else ""
+check("grafana.ini: the home dashboard is mlt-home, in the directory the provider loads",
+      home and os.path.dirname(home.group(1)) == provider["providers"][0]["options"]["path"].rstrip("/")
+      and os.path.exists(home_file) and json.load(open(home_file))["uid"] == "mlt-home", home and home.group(1))
 check("grafana.ini: anonymous access off, sign-up off",
       re.search(r"\[auth\.anonymous\]\s*\nenabled = false", ini) and "allow_sign_up = false" in ini)
 
