@@ -52,7 +52,7 @@ class GameDayFaultsIT {
     private static final double HIGH_ERROR_RATIO = 0.05;
     private static final Duration TIMEOUT = Duration.ofSeconds(150);
     private static final String ROUTE = "service=\"webapi\", http_route=\"/webapi/add\"";
-    private static final String RAW = "job=\"webapi\", http_route=\"/webapi/add\"";
+    private static final String RAW = "job=\"app\", service=\"webapi\", http_route=\"/webapi/add\"";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String FIVE_XX = "sum(http_server_request_duration_seconds_count{" + RAW
             + ", http_response_status_code=~\"5..\"})";
