@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,12 +15,21 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.jboss.arquillian.container.test.api.Deployment;
 import org.jboss.arquillian.container.test.api.RunAsClient;
+import org.jboss.as.controller.client.helpers.Operations;
+import org.jboss.dmr.ModelNode;
+import org.jboss.shrinkwrap.api.ShrinkWrap;
+import org.jboss.shrinkwrap.api.spec.WebArchive;
 import org.jboss.arquillian.junit5.ArquillianExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** Secure by default: the server listens on loopback only unless configured, and the repository holds no secret. */
+/**
+ * Secure by default: the server listens on loopback only unless configured, the repository holds no secret, error
+ * pages show no stack trace, every answer carries the security headers, and nothing unused and unauthenticated (the
+ * HTTP invoker, the application keystore) is left in the configuration.
+ */
 @ExtendWith(ArquillianExtension.class)
 @RunAsClient
 class SecurityDefaultsIT {
@@ -32,6 +42,66 @@ class SecurityDefaultsIT {
             "gh[pousr]_[A-Za-z0-9]{36}",                          // GitHub token
             "xox[baprs]-[A-Za-z0-9-]{10,}",                       // Slack token
             "(?i)(password|passwd|secret|token|api_?key)[\"']?\\s*[:=]\\s*[\"'](?![{$<%])[^\"'\\s]{6,}[\"']"));
+
+    /** A servlet that throws: the only way to see the servlet container's own error page, as a failing filter would. */
+    @Deployment(testable = false)
+    static WebArchive failingServlet() {
+        return ShrinkWrap.create(WebArchive.class, "mlt-error-page.war").addClass(FailingServlet.class);
+    }
+
+    @Test
+    void errorPagesShowNoStackTraceNotEvenToLocalCallers() {
+        // The test runs on the server's host: Undertow's default (local-only) would show the trace to it.
+        HttpResponse<String> answer = Http.get(Http.APP + "/mlt-error-page/fail");
+        assertEquals(500, answer.statusCode(), answer.body());
+        for (String leak : List.of(FailingServlet.MESSAGE, "IllegalStateException", "FailingServlet", "\tat ", "at org.")) {
+            assertFalse(answer.body().contains(leak), "error page shows " + leak + ":\n" + answer.body());
+        }
+        assertSecurityHeaders(answer);
+        ModelNode container = Operations.createAddress("subsystem", "undertow", "servlet-container", "default");
+        assertEquals("none", Management.execute(
+                Operations.createReadAttributeOperation(container, "stack-trace-on-error")).asString());
+    }
+
+    @Test
+    void pagesCarryTheSecurityHeaders() {
+        for (String path : List.of("/webapp/", "/webapp/service", "/webapi/", "/no-such-page")) {
+            HttpResponse<String> answer = Http.get(Http.APP + path, "Accept", "text/html");
+            assertSecurityHeaders(answer);
+        }
+        HttpResponse<String> index = Http.get(Http.APP + "/webapp/", "Accept", "text/html");
+        assertEquals(200, index.statusCode(), index.body());
+        assertTrue(index.headers().firstValue("Content-Type").orElse("").startsWith("text/html"), index.headers().toString());
+    }
+
+    @Test
+    void theHttpInvokerIsGone() {
+        // EJB and naming over HTTP, unauthenticated, mounted by the Galleon layers on every host.
+        HttpResponse<String> answer = Http.get(Http.APP + "/wildfly-services");
+        assertEquals(404, answer.statusCode(), answer.body());
+        ModelNode host = Operations.createAddress("subsystem", "undertow", "server", "default-server", "host", "default-host");
+        ModelNode settings = Operations.createOperation("read-children-names", host);
+        settings.get("child-type").set("setting");
+        assertFalse(Management.execute(settings).asList().stream().anyMatch(n -> n.asString().equals("http-invoker")));
+    }
+
+    @Test
+    void noApplicationKeystoreWithItsDefaultPassword() {
+        ModelNode elytron = Operations.createAddress("subsystem", "elytron");
+        for (String type : List.of("key-store", "key-manager", "server-ssl-context")) {
+            ModelNode children = Operations.createOperation("read-children-names", elytron);
+            children.get("child-type").set(type);
+            assertEquals(List.of(), Management.execute(children).asList(), type);
+        }
+    }
+
+    private static void assertSecurityHeaders(HttpResponse<String> answer) {
+        String where = answer.uri() + " (" + answer.statusCode() + ")";
+        String csp = answer.headers().firstValue("Content-Security-Policy").orElse("");
+        assertTrue(csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"), where + ": CSP " + csp);
+        assertEquals(List.of("nosniff"), answer.headers().allValues("X-Content-Type-Options"), where);
+        assertEquals(List.of("DENY"), answer.headers().allValues("X-Frame-Options"), where);
+    }
 
     @Test
     void serverPortsListenOnLoopbackOnly() {
