@@ -48,6 +48,8 @@ gate "Set grafana_admin_password" -e "$receivers" -e grafana_admin_password=chan
 result "site.yml stops on a placeholder Grafana password" $? "$work/gate.log"
 gate "Set alertmanager_receivers" -e grafana_admin_password=a-long-enough-secret
 result "site.yml stops without Alertmanager receivers" $? "$work/gate.log"
+gate "Set firewall_ssh_sources" -e "$receivers" -e grafana_admin_password=a-long-enough-secret -e '{"firewall_ssh_sources": []}'
+result "site.yml stops while no SSH source is named" $? "$work/gate.log"
 
 mkdir -p "$work/render"
 MLT_RENDER_DIR="$work/render" timed ansible-playbook -i inventories/example -e "mlt_repo_root=$repo" \

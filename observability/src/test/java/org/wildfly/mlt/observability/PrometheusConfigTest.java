@@ -63,6 +63,31 @@ class PrometheusConfigTest {
                 "prometheus", "alertmanager", "blackbox", "loki", "jaeger", "grafana"), jobs);
     }
 
+    /** An app host must not flood Prometheus: every job that scrapes the app hosts has the same four limits. */
+    @Test
+    void everyAppHostJobHasTheScrapeLimits() {
+        List<String> limits = List.of("sample_limit", "label_limit", "label_value_length_limit", "body_size_limit");
+        Set<String> seen = new TreeSet<>();
+        int appJobs = 0;
+        for (JsonNode job : ObservabilityFiles.yaml("prometheus/prometheus.yml").path("scrape_configs")) {
+            boolean probe = job.path("metrics_path").asText().equals("/probe"); // scrapes the local blackbox exporter
+            if (job.path("file_sd_configs").isEmpty() || probe) {
+                continue;
+            }
+            appJobs++;
+            StringBuilder values = new StringBuilder();
+            for (String limit : limits) {
+                JsonNode value = job.path(limit);
+                assertFalse(value.isMissingNode() || value.asText().isEmpty() || value.asText().startsWith("0"),
+                        job.path("job_name").asText() + " has no " + limit);
+                values.append(limit).append('=').append(value.asText()).append(' ');
+            }
+            seen.add(values.toString().strip());
+        }
+        assertTrue(appJobs > 0, "no app-host job found");
+        assertEquals(1, seen.size(), "the app-host jobs' limits differ: " + seen);
+    }
+
     @Test
     void ruleFilesAreValid() {
         List<String> args = new ArrayList<>(List.of("check", "rules"));

@@ -16,6 +16,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class StackConfigsTest {
 
+    /** Promtail's gRPC server serves nothing: loopback and a fixed port, not port 0 (a random port on every interface). */
+    @Test
+    void promtailKeepsItsGrpcPortOnLoopback() {
+        JsonNode server = ObservabilityFiles.yaml("promtail/promtail.yml").path("server");
+        assertEquals("127.0.0.1", server.path("grpc_listen_address").asText());
+        assertTrue(server.path("grpc_listen_port").asInt() > 0, server.toString());
+    }
+
     @Test
     void jaegerReceivesOtlpAndStoresInBadgerWithRetention() {
         JsonNode jaeger = ObservabilityFiles.yaml("jaeger/jaeger.yml");
