@@ -264,6 +264,13 @@ check "firewall: :9990 of app1 is closed to the controller" blocked ctl "http://
 check "firewall: :9464 of app2 is closed to app1" blocked app1 "http://${ip[app2]}:9464/metrics"
 check "firewall: :8080 of app1 is open to app2" in_ns app2 curl -fsS --max-time 3 -o /dev/null "http://${ip[app1]}:8080/webapp/"
 check "firewall: Prometheus :9090 is closed to app1" blocked app1 "http://${ip[mon1]}:9090/-/ready"
+on_host() { local h="$1"; shift; in_ns ctl ssh "${ssh_opts[@]}" "root@${ip[$h]}" "$@"; }
+check "app1: mgmt-users.properties stays 0600, the server's" \
+    test "$(on_host app1 stat -c %a:%U /opt/wildfly-mlt/current/standalone/configuration/mgmt-users.properties)" == 600:wildfly
+check "app1: server.log belongs to the log group (0640), not the server's group" \
+    test "$(on_host app1 stat -c %a:%G /var/log/wildfly-mlt/server.log)" == 640:wildfly-log
+check "mon1: Alertmanager runs as its own user, not prometheus" \
+    test "$(on_host mon1 sh -c 'stat -c %U /proc/$(systemctl show -p MainPID --value prometheus-alertmanager.service)')" == alertmanager
 timing "assertions"
 
 # --- Run 2: idempotence ---------------------------------------------------------------------------------------------

@@ -76,6 +76,44 @@ for f in pin_files:
 release_roles = ("loki", "jaeger", "alloy", "promtail", "grafana")
 check("every release role has a checksum pin", {f"{r}_checksum" for r in release_roles} <= pinned, sorted(pinned))
 
+# --- Secrets: every task that renders or sends a secret (an argument_specs option marked no_log) has no_log: true.
+# Asserts are exempt: a failed assert prints its expression and fail_msg, never the values. ---
+def spec_secrets(options):
+    for name, spec in (options or {}).items():
+        if spec.get("no_log"):
+            yield name
+        yield from spec_secrets(spec.get("options"))
+
+secrets = set()
+for f in glob.glob(os.path.join(ansible_dir, "roles", "*", "meta", "argument_specs.yml")):
+    for entry in (yaml.safe_load(open(f)) or {}).get("argument_specs", {}).values():
+        secrets |= set(spec_secrets(entry.get("options")))
+check("the secrets are marked no_log in argument_specs",
+      {"grafana_admin_password", "alertmanager_receivers", "alertmanager_global"} <= secrets, sorted(secrets))
+
+def tasks_of(items):
+    for t in items or []:
+        if isinstance(t, dict):
+            yield t
+            for key in ("block", "rescue", "always"):
+                yield from tasks_of(t.get(key))
+
+secret_re = re.compile(r"\b(" + "|".join(sorted(secrets)) + r")\b")
+for f in sorted(glob.glob(os.path.join(ansible_dir, "roles", "*", "tasks", "*.yml"))):
+    role_dir = os.path.dirname(os.path.dirname(f))
+    for t in tasks_of(yaml.safe_load(open(f))):
+        if "block" in t or "ansible.builtin.assert" in t:
+            continue
+        text = yaml.safe_dump(t)
+        for module in ("ansible.builtin.template", "ansible.builtin.copy"):
+            src = (t.get(module) or {}).get("src") if isinstance(t.get(module), dict) else None
+            path = os.path.join(role_dir, "templates" if module.endswith("template") else "files", src or "")
+            if src and os.path.isfile(path):
+                text += open(path).read()
+        if secret_re.search(text):
+            check(f"{os.path.relpath(f, ansible_dir)}: '{t.get('name')}' handles a secret with no_log: true",
+                  t.get("no_log") is True, secret_re.search(text).group(1))
+
 # --- Prometheus: file_sd targets are the inventory's app hosts, with env/service/host labels. ---
 prom = yaml.safe_load(open(os.path.join(obs, "prometheus", "prometheus.yml")))
 sd_files = sorted({f for job in prom["scrape_configs"] for sd in job.get("file_sd_configs", []) for f in sd["files"]})
@@ -185,6 +223,9 @@ for h in apps:
         log_dir = re.search(r"-Djboss\.server\.log\.dir=(\S+)", unit).group(1)
         check(f"{host}: {shipper} tails the JSON log the server writes",
               env.get("WILDFLY_LOG_FILE") == f"{log_dir}/server.log", env.get("WILDFLY_LOG_FILE"))
+    groups = h["log_groups"]
+    check(f"{host}: the log shippers join the log group, not the server's group (which reads its configuration)",
+          groups["alloy"] == groups["promtail"] == groups["wildfly"] != groups["server"], groups)
     check(f"{host}: promtail expands its environment",
           "-config.expand-env=true" in open(out(host, "promtail.service")).read())
     env = wf_env[host]
@@ -260,12 +301,57 @@ for port in (3100, 4317, 4318):
 for port in (3000, 9090):
     check(f"{mon['host']}: :{port} open to the admin CIDRs only",
           rules(mon["host"]).get(port) == set(mon["admin_cidrs"]), rules(mon["host"]).get(port))
+firewall_defaults = yaml.safe_load(open(os.path.join(ansible_dir, "roles", "firewall", "defaults", "main.yml")))
+check("firewall role has no default SSH sources (the operator names them)", "firewall_ssh_sources" not in firewall_defaults,
+      firewall_defaults.get("firewall_ssh_sources"))
+for h in hosts:
+    text = open(out(h, "nftables.conf")).read()
+    ssh = rules(h).get(22, set())
+    check(f"{h}: SSH open to the inventory's firewall_ssh_sources only, not to the world",
+          ssh == set(hosts[h]["ssh_sources"]) and not ssh & {"0.0.0.0/0", "::/0"}, ssh)
+    limit = re.search(r"tcp dport 22 ct state new add @ssh_new4 \{ ip saddr limit rate over \d+/minute burst \d+ packets \} drop", text)
+    accept = text.find('accept comment "ssh"')
+    check(f"{h}: new SSH connections are rate-limited per source before they are accepted",
+          limit is not None and 0 <= limit.start() < accept, text[max(accept - 400, 0):accept])
 if shutil.which("nft") and shutil.which("unshare"):
     for h in hosts:
         ok, msg = run(["unshare", "-rn", "nft", "-c", "-f", out(h, "nftables.conf")])
         check(f"{h}: nft -c accepts the rule set", ok, msg)
 else:
     check("nft and unshare are installed (nftables rule-set check)", False)
+
+# --- Units: systemd accepts every rendered unit (each directive known and well-formed), the hardening is in each,
+# and the services with no egress deny every other address. The binaries are not installed here: /bin/true stands in
+# for ExecStart only so that systemd-analyze looks at the rest. ---
+units = sorted(glob.glob(os.path.join(render_dir, "*", "*.service")))
+check("units were rendered", len(units) > 0)
+for unit in units:
+    name = os.path.relpath(unit, render_dir)
+    text = open(unit).read()
+    for directive in ("ProtectProc=invisible", "SystemCallFilter=@system-service", "SystemCallErrorNumber=EPERM",
+                      "NoNewPrivileges=yes", "ProtectSystem=strict", "CapabilityBoundingSet=\n"):
+        check(f"{name}: {directive.strip()}", directive in text)
+    if shutil.which("systemd-analyze"):
+        vdir = tempfile.mkdtemp()
+        try:
+            copy = os.path.join(vdir, os.path.basename(unit))
+            open(copy, "w").write(re.sub(r"^ExecStart=\S+", "ExecStart=/bin/true", text, flags=re.M))
+            p = subprocess.run(["systemd-analyze", "verify", "--man=no", copy], capture_output=True, text=True)
+            problems = [l for l in (p.stdout + p.stderr).splitlines()
+                        if os.path.basename(unit) in l and "EnvironmentFile" not in l]
+            check(f"{name}: systemd-analyze verify accepts it", p.returncode == 0 and not problems,
+                  (p.stdout + p.stderr)[-600:])
+        finally:
+            shutil.rmtree(vdir)
+for service, peers in (("loki", set(mon["app_addresses"])), ("jaeger", set(mon["app_addresses"]) | set(mon["admin_cidrs"]))):
+    text = open(out(mon["host"], f"{service}.service")).read()
+    allow = re.search(r"^IPAddressAllow=(.*)$", text, re.M)
+    check(f"{service}.service: no egress, only localhost and its clients ({sorted(peers)})",
+          "IPAddressDeny=any" in text and allow is not None and set(allow.group(1).split()) == {"localhost"} | peers,
+          allow and allow.group(1))
+for h in apps:
+    text = open(out(h["host"], "alloy.service")).read()
+    check(f"{h['host']}: alloy.service keeps its egress (it pushes to Loki)", "IPAddressDeny" not in text)
 
 failed = results.count(False)
 print(f"render checks: {len(results) - failed} passed, {failed} failed")
