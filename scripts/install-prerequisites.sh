@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests drive for real, from Debian/Ubuntu packages: the JDK and Maven, Prometheus,
 # promtool, Alertmanager/amtool and the blackbox exporter (observability tests), Node.js/npm (LogQL parser),
-# Ansible and ansible-lint (playbook tests), debootstrap, systemd-nspawn and nftables (the converge test's hosts),
+# Ansible and ansible-lint (playbook tests; with python3-passlib and python3-cryptography), debootstrap, systemd-nspawn and nftables (the converge test's hosts),
 # wrk (benchmark). Idempotent; needs root or sudo.
 # It asks for a package only when its command is missing, so tools installed another way (e.g. a Node.js that
 # bundles npm) are kept as they are. `install-prerequisites.sh run` installs only what ./run.sh needs (JDK, Maven).
@@ -27,6 +27,13 @@ missing=()
 for command in "${!package_of[@]}"; do
     command -v "$command" >/dev/null 2>&1 || missing+=("${package_of[$command]}")
 done
+# Python modules of the Ansible controller, which no command reveals: passlib (password_hash('bcrypt') for the
+# Prometheus and Alertmanager web configs) and cryptography (community.crypto, the deployment's CA).
+if [ "${1:-all}" != "run" ]; then
+    for package in python3-passlib python3-cryptography; do
+        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
+    done
+fi
 if [ ${#missing[@]} -gt 0 ]; then
     sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"

@@ -5,7 +5,9 @@
 # Real: firewall, wildfly (+ both WARs), prometheus, alertmanager, blackbox_exporter. Check mode only (their
 # binaries cannot be downloaded here): loki, jaeger, grafana, alloy (the default shipper) and promtail (the option).
 # Asserted from outside: /webapp/service answers 4 on each app host; Prometheus has every app target up and the
-# alert rules loaded; :9990 is closed to a non-monitoring host; a second run changes nothing; a new archive rolls out
+# alert rules loaded; :9990 is closed to a non-monitoring host; Prometheus' and Alertmanager's APIs refuse a client
+# without credentials (even on the monitoring host itself), accept one with them, speak only TLS, with a certificate
+# that verifies against the deployment's CA (which the playbook creates in the test's tls_pki_dir); a second run changes nothing; a new archive rolls out
 # one host at a time while the other serves; a host that never becomes ready stops the rollout with a clear message
 # while the other keeps serving.
 #
@@ -154,10 +156,15 @@ timing "boot three hosts"
 
 # --- Inventory: the example one, with these hosts' addresses and the test's settings as host variables (which rank
 # above the example's group_vars). ---------------------------------------------------------------------------------
+prometheus_password=converge-test-prometheus-password
+alertmanager_password='converge-test-alertmanager-$password'
+ca_file="$work/pki/ca.crt"
 cat >"$work/test-hosts.yml" <<EOF
 all:
   vars:
     ansible_user: root
+    tls_pki_dir: $work/pki
+    tls_ca_passphrase: converge-test-ca-passphrase
     ansible_ssh_private_key_file: $work/id_ed25519
     ansible_ssh_common_args: -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR
   children:
@@ -182,6 +189,8 @@ all:
           mlt_admin_cidrs: ["${ip[ctl]}"]
           firewall_ssh_sources: ["${ip[ctl]}"]
           grafana_admin_password: converge-test-password
+          prometheus_web_password: $prometheus_password
+          alertmanager_web_password: '$alertmanager_password'
           alertmanager_receivers:
             pager: {webhook_configs: [{url: "http://${ip[ctl]}:9/pager"}]}
             team: {webhook_configs: [{url: "http://${ip[ctl]}:9/team"}]}
@@ -218,6 +227,7 @@ check "site.yml --check runs the promtail option on the app servers" test $rc -e
 timing "site.yml check mode"
 
 # --- Assertions from outside ----------------------------------------------------------------------------------------
+on_host() { local h="$1"; shift; in_ns ctl ssh "${ssh_opts[@]}" "root@${ip[$h]}" "$@"; }
 service_answers_4() { # host [namespace]
     local body
     body="$(in_ns "${2:-ctl}" curl -fsS --max-time 5 -H 'Accept: application/json' "http://${ip[$1]}:8080/webapp/service")" \
@@ -225,13 +235,17 @@ service_answers_4() { # host [namespace]
 }
 for h in app1 app2; do check "$h: /webapp/service answers 4" service_answers_4 "$h"; done
 
-prom_query() { in_ns ctl curl -fsS --max-time 5 "http://${ip[mon1]}:9090/api/v1/$1"; }
+# Prometheus and Alertmanager serve HTTPS only, with basic auth; the clients trust the deployment's CA only.
+prom_query() { in_ns ctl curl -fsS --max-time 5 --cacert "$ca_file" -u "prometheus:$prometheus_password" \
+                   "https://${ip[mon1]}:9090/api/v1/$1"; }
 targets_up() {
     prom_query targets | python3 -c '
 import json, sys
 targets = json.load(sys.stdin)["data"]["activeTargets"]
 want = {(job, service, host) for job, service in (("app", "webapp"), ("app", "webapi"), ("wildfly", "wildfly"),
          ("health-ready", "wildfly"), ("health-live", "wildfly")) for host in ("app1", "app2")}
+# Its own API and the Alertmanager API over TLS with their credentials, the blackbox exporter on loopback.
+want |= {(job, job, None) for job in ("prometheus", "alertmanager", "blackbox")}
 up = {(t["labels"]["job"], t["labels"].get("service"), t["labels"].get("host")) for t in targets if t["health"] == "up"}
 sys.exit(0 if want <= up else 1)'
 }
@@ -255,16 +269,79 @@ rules_loaded() {
     [[ "$loaded" == "$want" ]]
 }
 check "Prometheus: every rule of observability/prometheus/rules is loaded" rules_loaded
-check "Alertmanager is ready" in_ns ctl curl -fsS --max-time 5 -o /dev/null "http://${ip[mon1]}:9093/-/ready"
+check "Alertmanager is ready" in_ns ctl curl -fsS --max-time 5 -o /dev/null --cacert "$ca_file" \
+    -u "alertmanager:$alertmanager_password" "https://${ip[mon1]}:9093/-/ready"
+alertmanager_active() { # Prometheus sends its alerts there over TLS, authenticated
+    prom_query alertmanagers | python3 -c '
+import json, sys
+active = [a["url"] for a in json.load(sys.stdin)["data"]["activeAlertmanagers"]]
+sys.exit(0 if active == ["https://localhost:9093/api/v2/alerts"] else 1)'
+}
+check "Prometheus: its Alertmanager is https://localhost:9093" alertmanager_active
 
-blocked() { ! in_ns "$1" curl -fsS --max-time 3 -o /dev/null "$2" 2>/dev/null; }
+# From mon1 itself (any local process there), without and with credentials. http_code prints 000 when no HTTP
+# answer came back at all.
+code() { # namespace, curl arguments... -> the HTTP status
+    in_ns "$1" curl -sS -o /dev/null -w '%{http_code}' --max-time 5 "${@:2}" 2>/dev/null || true
+}
+silence='{"matchers":[{"name":"alertname","value":"ConvergeTestNothing","isRegex":false}],
+          "startsAt":"2020-01-01T00:00:00Z","endsAt":"2099-01-01T00:00:00Z","createdBy":"converge","comment":"test"}'
+prom="https://${ip[mon1]}:9090" am="https://${ip[mon1]}:9093"
+check "from mon1 without credentials: the Prometheus API answers 401" \
+    test "$(code mon1 --cacert "$ca_file" "$prom/api/v1/query?query=up")" == 401
+check "from mon1 with a wrong password: the Prometheus API answers 401" \
+    test "$(code mon1 --cacert "$ca_file" -u prometheus:wrong "$prom/api/v1/query?query=up")" == 401
+query_up() { # the query answers with data, not just 200
+    in_ns mon1 curl -fsS --max-time 5 --cacert "$ca_file" -u "prometheus:$prometheus_password" \
+        "$prom/api/v1/query?query=up%7Bjob%3D%22prometheus%22%7D" |
+        python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(not (d["status"] == "success" and d["data"]["result"][0]["value"][1] == "1"))'
+}
+check "from mon1 with credentials: the Prometheus API answers up{job=\"prometheus\"} = 1" query_up
+check "from mon1 without credentials: POST /api/v2/silences on Alertmanager answers 401" \
+    test "$(code mon1 --cacert "$ca_file" -X POST -H 'Content-Type: application/json' -d "$silence" "$am/api/v2/silences")" == 401
+check "from mon1 without credentials: Alertmanager's /api/v2/status answers 401" \
+    test "$(code mon1 --cacert "$ca_file" "$am/api/v2/status")" == 401
+silence_roundtrip() { # create with credentials, find it, expire it
+    local id
+    id="$(in_ns mon1 curl -fsS --max-time 5 --cacert "$ca_file" -u "alertmanager:$alertmanager_password" -X POST \
+          -H 'Content-Type: application/json' -d "$silence" "$am/api/v2/silences" |
+          python3 -c 'import json,sys; print(json.load(sys.stdin)["silenceID"])')" || return 1
+    in_ns mon1 curl -fsS --max-time 5 --cacert "$ca_file" -u "alertmanager:$alertmanager_password" "$am/api/v2/silence/$id" |
+        python3 -c 'import json,sys; s=json.load(sys.stdin); sys.exit(s["createdBy"] != "converge")' || return 1
+    in_ns mon1 curl -fsS --max-time 5 --cacert "$ca_file" -u "alertmanager:$alertmanager_password" -X DELETE \
+        -o /dev/null "$am/api/v2/silence/$id"
+}
+check "from mon1 with credentials: a silence is created, read back and expired" silence_roundtrip
+plain_http_refused() { # port
+    local out
+    out="$(in_ns mon1 curl -sS --max-time 5 -u "prometheus:$prometheus_password" -w '\n%{http_code}' \
+           "http://${ip[mon1]}:$1/api/v1/status/buildinfo" 2>&1)" || true
+    [[ "$out" == *"Client sent an HTTP request to an HTTPS server"* && "${out##*$'\n'}" == 400 && "$out" != *'"status"'* ]]
+}
+for port in 9090 9093; do
+    check "from mon1: plain HTTP to :$port is answered 400 \"HTTP request to an HTTPS server\", no API" plain_http_refused "$port"
+    check "from mon1: :$port's certificate verifies against the deployment's CA" \
+        bash -c "echo | ip netns exec mlt-mon1 openssl s_client -connect ${ip[mon1]}:$port -CAfile '$ca_file' \
+                 -verify_return_error -verify_ip ${ip[mon1]} 2>/dev/null | grep -q 'Verify return code: 0 (ok)'"
+    check "from mon1: :$port's certificate is refused without the deployment's CA (the system's CAs do not know it)" \
+        test "$(code mon1 "https://${ip[mon1]}:$port/-/ready")" == 000
+done
+check "mon1: the installed CA certificate is the controller's" \
+    test "$(on_host mon1 cat /etc/mlt-tls/ca.crt | sha256sum)" == "$(sha256sum <"$ca_file")"
+check "mon1: the host key is readable by root and the key group only" \
+    test "$(on_host mon1 stat -c %a:%U:%G /etc/mlt-tls/host.key)" == 640:root:mlt-tls
+
+blocked() { ! in_ns "$1" curl -fsS --max-time 3 -o /dev/null "${@:2}" 2>/dev/null; }
 check "firewall: :9990 of app1 is open to mon1" in_ns mon1 curl -fsS --max-time 3 -o /dev/null "http://${ip[app1]}:9990/health/ready"
 check "firewall: :9990 of app1 is closed to app2" blocked app2 "http://${ip[app1]}:9990/health/ready"
 check "firewall: :9990 of app1 is closed to the controller" blocked ctl "http://${ip[app1]}:9990/health/ready"
 check "firewall: :9464 of app2 is closed to app1" blocked app1 "http://${ip[app2]}:9464/metrics"
 check "firewall: :8080 of app1 is open to app2" in_ns app2 curl -fsS --max-time 3 -o /dev/null "http://${ip[app1]}:8080/webapp/"
-check "firewall: Prometheus :9090 is closed to app1" blocked app1 "http://${ip[mon1]}:9090/-/ready"
-on_host() { local h="$1"; shift; in_ns ctl ssh "${ssh_opts[@]}" "root@${ip[$h]}" "$@"; }
+# With the CA and the credentials: only the firewall can stop these.
+check "firewall: Prometheus :9090 is closed to app1" \
+    blocked app1 --cacert "$ca_file" -u "prometheus:$prometheus_password" "https://${ip[mon1]}:9090/-/ready"
+check "firewall: Alertmanager :9093 is closed to app1" \
+    blocked app1 --cacert "$ca_file" -u "alertmanager:$alertmanager_password" "https://${ip[mon1]}:9093/-/ready"
 check "app1: mgmt-users.properties stays 0600, the server's" \
     test "$(on_host app1 stat -c %a:%U /opt/wildfly-mlt/current/standalone/configuration/mgmt-users.properties)" == 600:wildfly
 check "app1: server.log belongs to the log group (0640), not the server's group" \

@@ -50,13 +50,30 @@ gate "Set alertmanager_receivers" -e grafana_admin_password=a-long-enough-secret
 result "site.yml stops without Alertmanager receivers" $? "$work/gate.log"
 gate "Set firewall_ssh_sources" -e "$receivers" -e grafana_admin_password=a-long-enough-secret -e '{"firewall_ssh_sources": []}'
 result "site.yml stops while no SSH source is named" $? "$work/gate.log"
+secrets=(-e "$receivers" -e grafana_admin_password=a-long-enough-secret)
+gate "Set alertmanager_web_password" "${secrets[@]}"
+result "site.yml stops without alertmanager_web_password" $? "$work/gate.log"
+secrets+=(-e alertmanager_web_password=a-long-enough-am-secret)
+gate "Set tls_ca_passphrase" "${secrets[@]}"
+result "site.yml stops without tls_ca_passphrase" $? "$work/gate.log"
+gate "Set tls_ca_passphrase" "${secrets[@]}" -e tls_ca_passphrase=changeme-changeme-changeme
+result "site.yml stops on a placeholder CA passphrase" $? "$work/gate.log"
+secrets+=(-e tls_ca_passphrase=a-long-enough-ca-passphrase)
+gate "Set prometheus_web_password" "${secrets[@]}"
+result "site.yml stops without prometheus_web_password" $? "$work/gate.log"
+gate "Set prometheus_web_password" "${secrets[@]}" -e prometheus_web_password=short
+result "site.yml stops on a short prometheus_web_password" $? "$work/gate.log"
+
+# check_render.py runs with Ansible's own Python: the one whose passlib hashed the passwords and whose yaml it reads.
+ansible_python="$(ansible --version | sed -n 's/^ *python version = .*(\(.*\))$/\1/p')"
+python3_ansible() { "${ansible_python:-python3}" "$@"; }
 
 mkdir -p "$work/render"
 MLT_RENDER_DIR="$work/render" timed ansible-playbook -i inventories/example -e "mlt_repo_root=$repo" \
     tests/render/render.yml >"$work/render.log" 2>&1
 result "render.yml renders every host-specific file" $? "$work/render.log"
 
-python3 "$here/render/check_render.py" "$work/render" "$repo" >"$work/check.log" 2>&1
+python3_ansible "$here/render/check_render.py" "$work/render" "$repo" >"$work/check.log" 2>&1
 grep -E '^(PASS|FAIL) ' "$work/check.log"
 passed=$((passed + $(grep -c '^PASS ' "$work/check.log")))
 failed=$((failed + $(grep -c '^FAIL ' "$work/check.log")))
@@ -72,7 +89,7 @@ mkdir -p "$work/render-moved"
 MLT_RENDER_DIR="$work/render-moved" timed ansible-playbook -i inventories/example -e "mlt_repo_root=$repo" \
     -e "$moved" tests/render/render.yml >"$work/render-moved.log" 2>&1
 result "render.yml renders every host-specific file with every app-host port moved" $? "$work/render-moved.log"
-python3 "$here/render/check_render.py" "$work/render-moved" "$repo" >"$work/check-moved.log" 2>&1
+python3_ansible "$here/render/check_render.py" "$work/render-moved" "$repo" >"$work/check-moved.log" 2>&1
 grep -E '^(PASS|FAIL) ' "$work/check-moved.log" | sed 's/^\(PASS\|FAIL\) /\1 (ports moved) /'
 passed=$((passed + $(grep -c '^PASS ' "$work/check-moved.log")))
 failed=$((failed + $(grep -c '^FAIL ' "$work/check-moved.log")))

@@ -89,7 +89,9 @@ for f in glob.glob(os.path.join(ansible_dir, "roles", "*", "meta", "argument_spe
     for entry in (yaml.safe_load(open(f)) or {}).get("argument_specs", {}).values():
         secrets |= set(spec_secrets(entry.get("options")))
 check("the secrets are marked no_log in argument_specs",
-      {"grafana_admin_password", "alertmanager_receivers", "alertmanager_global"} <= secrets, sorted(secrets))
+      {"grafana_admin_password", "alertmanager_receivers", "alertmanager_global", "tls_ca_passphrase",
+       "prometheus_web_password", "alertmanager_web_password", "prometheus_alertmanager_password",
+       "grafana_datasource_credentials", "_web_config_users"} <= secrets, sorted(secrets))
 
 def tasks_of(items):
     for t in items or []:
@@ -158,19 +160,83 @@ for job, expected in expected_sd.items():
     groups = yaml.safe_load(open(out(mon["host"], f"file_sd/{job}.yml"))) or []
     check(f"file_sd/{job}.yml targets = the ports the app hosts listen on", groups == expected, (groups, expected))
 
+# --- TLS and basic auth of Prometheus and Alertmanager: each serves HTTPS with the host's certificate and asks for
+# the inventory's password (bcrypt); Prometheus reaches both over HTTPS, trusting the deployment's CA only. ---
+tls = mon["tls"]
+logins = mon["web_logins"]
+prom_src = yaml.safe_load(open(os.path.join(obs, "prometheus", "prometheus.yml")))
+prom_out = yaml.safe_load(open(out(mon["host"], "prometheus.yml")))
+client_keys = ("scheme", "tls_config", "basic_auth")
+strip = lambda d: {k: v for k, v in d.items() if k not in client_keys}
+tls_jobs = {"prometheus": "prometheus", "alertmanager": "alertmanager"}  # job -> whose login it uses
+check("rendered prometheus.yml equals the repository's but for TLS and auth on its own jobs and Alertmanagers",
+      [strip(j) for j in prom_out["scrape_configs"]] == prom_src["scrape_configs"]
+      and [strip(a) for a in prom_out["alerting"]["alertmanagers"]] == prom_src["alerting"]["alertmanagers"]
+      and {k: v for k, v in prom_out.items() if k not in ("scrape_configs", "alerting")}
+      == {k: v for k, v in prom_src.items() if k not in ("scrape_configs", "alerting")})
+check("rendered prometheus.yml: every job but its own two keeps the source's settings (no auth sent to app hosts)",
+      all(j == s for j, s in zip(prom_out["scrape_configs"], prom_src["scrape_configs"]) if j["job_name"] not in tls_jobs))
+clients = [(j["job_name"], j, tls_jobs[j["job_name"]]) for j in prom_out["scrape_configs"] if j["job_name"] in tls_jobs]
+clients += [("alerting", a, "alertmanager") for a in prom_out["alerting"]["alertmanagers"]]
+check("prometheus.yml has the clients of its own API and of Alertmanager", len(clients) == 3, [c[0] for c in clients])
+for name, c, login in clients:
+    check(f"prometheus.yml {name}: https, the deployment's CA, {login}'s user, password from a file (not inline)",
+          c.get("scheme") == "https" and c.get("tls_config") == {"ca_file": tls["ca_file"]}
+          and c.get("basic_auth", {}).get("username") == logins[login]["username"]
+          and "password" not in c.get("basic_auth", {}) and c["basic_auth"].get("password_file", "").endswith(".password"), c)
+
 stage = tempfile.mkdtemp()
 try:
-    shutil.copy(os.path.join(obs, "prometheus", "prometheus.yml"), stage)
+    # A throwaway CA file, certificate and password files stand in for the host's, at paths inside the stage.
+    key, crt = os.path.join(stage, "host.key"), os.path.join(stage, "host.crt")
+    ok, msg = run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                   "-subj", "/CN=localhost", "-days", "1", "-keyout", key, "-out", crt])
+    check("openssl makes a throwaway certificate for the checks", ok, msg)
+    text = open(out(mon["host"], "prometheus.yml")).read().replace(tls["ca_file"], crt)
+    for name, c, login in clients:
+        path = c["basic_auth"]["password_file"]
+        staged = os.path.join(stage, os.path.basename(path))
+        open(staged, "w").write(logins[login]["password"])
+        text = text.replace(path, staged)
+    open(os.path.join(stage, "prometheus.yml"), "w").write(text)
     shutil.copytree(os.path.join(obs, "prometheus", "rules"), os.path.join(stage, "rules"))
     shutil.copytree(out(mon["host"], "file_sd"), os.path.join(stage, "file_sd"))
     ok, msg = run(["promtool", "check", "config", os.path.join(stage, "prometheus.yml")])
-    check("promtool check config on prometheus.yml with its rules and rendered targets", ok, msg)
+    check("promtool check config on the rendered prometheus.yml with its rules and rendered targets", ok, msg)
     ok, msg = run(["promtool", "check", "config", "--syntax-only", os.path.join(stage, "prometheus.yml")])
     check("promtool check config --syntax-only (the role's validate) accepts prometheus.yml", ok, msg)
+    try:
+        from passlib.hash import bcrypt
+    except ImportError:
+        bcrypt = None
+    check("passlib is installed (the roles hash with it; apt-get install python3-passlib)", bcrypt is not None)
+    for server in ("prometheus", "alertmanager"):
+        name = f"{server}-web.yml"
+        raw = open(out(mon["host"], name)).read()
+        web = yaml.safe_load(raw)
+        users = web.get("basic_auth_users", {})
+        login = logins[server]
+        check(f"{name}: TLS with the host's certificate and key, TLS 1.2 or later",
+              web.get("tls_server_config") == {"cert_file": tls["cert_file"], "key_file": tls["key_file"],
+                                                "min_version": "TLS12"}, web.get("tls_server_config"))
+        check(f"{name}: one user, {login['username']}, whose bcrypt hash matches the inventory's password",
+              list(users) == [login["username"]] and bcrypt is not None
+              and bcrypt.verify(login["password"], users[login["username"]]), users)
+        check(f"{name}: the password is not in the file", login["password"] not in raw)
+        staged = os.path.join(stage, name)
+        open(staged, "w").write(raw.replace(tls["cert_file"], crt).replace(tls["key_file"], key))
+        ok, msg = run(["promtool", "check", "web-config", staged])
+        check(f"promtool check web-config (the role's validate) accepts {name}", ok, msg)
 finally:
     shutil.rmtree(stage)
 args = open(out(mon["host"], "prometheus.default")).read()
 check("prometheus runs with exemplar storage (prometheus.yml needs it)", "--enable-feature=exemplar-storage" in args)
+for server, flags in (("prometheus", args), ("alertmanager", open(out(mon["host"], "alertmanager.default")).read())):
+    check(f"{server} runs with its web configuration (--web.config.file)", "--web.config.file=" in flags
+          and re.search(r"--web\.config\.file=\S+\.yml", flags) is not None, flags)
+    unit = open(out(mon["host"], f"{server}-hardening.conf")).read()
+    check(f"{server} reads the host key through the key group, {tls['key_group']}",
+          f"SupplementaryGroups={tls['key_group']}" in unit)
 
 # --- Alertmanager: routes and inhibitions unchanged, receivers filled, amtool accepts it. ---
 am_src = yaml.safe_load(open(os.path.join(obs, "alertmanager", "alertmanager.yml")))
@@ -260,6 +326,24 @@ for f in sorted(glob.glob(os.path.join(mon["sources"]["grafana_dashboards"], "*.
     tags = [a["target"]["tags"] for a in annotations if a.get("name") == "Deployments"]
     check(f"{os.path.basename(f)}: its Deployments annotation selects the tags a rollout posts",
           tags == [[grafana_defaults["grafana_deployment_tag"], "env:$env"]] and '"env:{{ mlt_environment }}"' in site, tags)
+# The data sources Grafana logs in with: Prometheus and Alertmanager over HTTPS with basic auth and the deployment's
+# CA (Grafana reads it with $__file{}); the others as in the repository's file.
+ds_out = {d["uid"]: d for d in yaml.safe_load(open(out(mon["host"], "grafana-datasources.yml")))["datasources"]}
+for d in ds:
+    o = ds_out.get(d["uid"], {})
+    if d["uid"] in logins:
+        login = logins[d["uid"]]
+        check(f"grafana data source {d['uid']}: https on the source's port, basic auth as {login['username']}, "
+              "the deployment's CA only",
+              o.get("url") == d["url"].replace("http://", "https://", 1) and o.get("basicAuth") is True
+              and o.get("basicAuthUser") == login["username"]
+              and o.get("secureJsonData") == {"basicAuthPassword": login["password"].replace("$", "$$"),
+                                               "tlsCACert": "$__file{" + tls["ca_file"] + "}"}
+              and o.get("jsonData", {}).get("tlsAuthWithCACert") is True
+              and {k: v for k, v in o.items() if k not in ("url", "basicAuth", "basicAuthUser", "secureJsonData", "jsonData")}
+              == {k: v for k, v in d.items() if k not in ("url", "jsonData")}, o)
+    else:
+        check(f"grafana data source {d['uid']}: as in the repository's file", o == d, o)
 provider = yaml.safe_load(open(os.path.join(obs, "grafana", "provisioning", "dashboards", "mlt.yml")))
 check("dashboard provider names the directory the role fills", provider["providers"][0]["options"]["path"].startswith("/"))
 ini = open(out(mon["host"], "grafana.ini")).read()
