@@ -73,6 +73,12 @@ for f in pin_files:
             check(f"{os.path.relpath(f, ansible_dir)}: {key} is a literal sha256"
                   + (" (opted in to the checksum URL)" if opted_in else ""),
                   opted_in or re.fullmatch(r"sha256:[0-9a-f]{64}", str(value)) is not None, value)
+# The opt-in is the operator's (in the inventory), never a role's default.
+for f in pin_files:
+    if os.sep + "roles" + os.sep in f:
+        for key, value in (yaml.safe_load(open(f)) or {}).items():
+            if key.endswith("_checksum_from_url"):
+                check(f"{os.path.relpath(f, ansible_dir)}: {key} defaults to false", value is False, value)
 release_roles = ("loki", "jaeger", "alloy", "promtail", "grafana")
 check("every release role has a checksum pin", {f"{r}_checksum" for r in release_roles} <= pinned, sorted(pinned))
 
