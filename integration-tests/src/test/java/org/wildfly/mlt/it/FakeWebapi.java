@@ -7,6 +7,9 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -21,6 +24,7 @@ public final class FakeWebapi implements AutoCloseable {
     private volatile Duration delay;
     private final ExecutorService threads = Executors.newCachedThreadPool();
     private final AtomicInteger received = new AtomicInteger();
+    private volatile Map<String, List<String>> lastAddHeaders = Map.of();
     private HttpServer server;
 
     public FakeWebapi(int port, Duration delay) {
@@ -41,6 +45,9 @@ public final class FakeWebapi implements AutoCloseable {
         server.setExecutor(threads);
         server.createContext("/add", exchange -> {
             received.incrementAndGet();
+            Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+            headers.putAll(exchange.getRequestHeaders());
+            lastAddHeaders = headers;
             pause(delay);
             answer(exchange, "{\"a\":2,\"b\":2,\"result\":4}");
         });
@@ -58,6 +65,11 @@ public final class FakeWebapi implements AutoCloseable {
     /** Calls of /add received so far, answered or not. */
     public int received() {
         return received.get();
+    }
+
+    /** The request headers of the last call of /add (names case-insensitive), empty before the first. */
+    public Map<String, List<String>> lastAddHeaders() {
+        return lastAddHeaders;
     }
 
     private static void pause(Duration duration) {
