@@ -172,6 +172,19 @@ class AlertRulesTest {
         assertTrue(readingRaw.get(0).expr().contains(USER_TRAFFIC_SELECTOR), readingRaw.get(0).record());
     }
 
+    /**
+     * Alerts select application traffic through recorded series only: no alert reads the raw HTTP histograms or
+     * names a route, so which requests count (user traffic, the requests that log) is written once, in recording.yml.
+     */
+    @Test
+    void alertsSelectApplicationTrafficThroughRecordedSeriesOnly() {
+        for (AlertRules.Alert alert : AlertRules.alerts()) {
+            assertTrue(PromQl.metricNames(alert.expr()).stream().noneMatch(n -> n.startsWith("http_server_request_duration_seconds")),
+                    alert.name() + " reads the raw histogram: " + alert.expr());
+            assertFalse(alert.expr().contains("http_route"), alert.name() + " selects routes itself: " + alert.expr());
+        }
+    }
+
     private static List<JsonNode> unitTestCases() {
         List<JsonNode> cases = new ArrayList<>();
         for (Path file : ObservabilityFiles.list("prometheus/tests", ".yml")) {
