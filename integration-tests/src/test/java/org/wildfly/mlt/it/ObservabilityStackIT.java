@@ -44,9 +44,9 @@ import org.wildfly.mlt.observability.PromQl;
 class ObservabilityStackIT {
 
     /** Jobs of components that cannot run here; their targets are expected down. */
-    private static final Set<String> ABSENT_JOBS = Set.of("loki", "promtail", "alloy", "jaeger", "grafana");
+    private static final Set<String> ABSENT_JOBS = Set.of("loki", "promtail", "alloy", "jaeger", "jaeger-spanmetrics", "grafana");
     /** Metric name prefixes of those components. */
-    private static final Pattern ABSENT_METRICS = Pattern.compile("^(loki|promtail|alloy|otelcol|grafana|jaeger)_.*");
+    private static final Pattern ABSENT_METRICS = Pattern.compile("^(loki|promtail|alloy|otelcol|grafana|jaeger|traces_span_metrics)_.*");
     private static final Duration TIMEOUT = Duration.ofSeconds(90);
     private static final ObjectMapper JSON = new ObjectMapper();
 

@@ -3,6 +3,8 @@ package org.wildfly.mlt.observability;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -33,7 +35,7 @@ class StackConfigsTest {
 
         JsonNode traces = jaeger.path("service").path("pipelines").path("traces");
         assertEquals("[\"otlp\"]", traces.path("receivers").toString());
-        assertEquals("[\"jaeger_storage_exporter\"]", traces.path("exporters").toString());
+        assertEquals("[\"jaeger_storage_exporter\",\"spanmetrics\"]", traces.path("exporters").toString());
         for (JsonNode processor : traces.path("processors")) {
             assertTrue(jaeger.path("processors").has(processor.asText()), processor.asText());
         }
@@ -60,6 +62,41 @@ class StackConfigsTest {
         JsonNode metrics = jaeger.path("service").path("telemetry").path("metrics").path("readers").path(0)
                 .path("pull").path("exporter").path("prometheus");
         assertEquals(scrapedPort("jaeger"), metrics.path("port").asInt(), "Prometheus scrapes Jaeger's own metrics");
+    }
+
+    /**
+     * The Jaeger UI's "Monitor" tab (SPM): every span also goes through the spanmetrics connector into a metrics
+     * pipeline whose Prometheus exporter (loopback) is the port Prometheus scrapes, and jaeger_query reads them from a
+     * Prometheus metric backend with the exporter's names (_total, _milliseconds). Structure only: Jaeger cannot run
+     * here; Ansible validates the file with the binary on the VM.
+     */
+    @Test
+    void jaegerFeedsItsMonitorTabThroughSpanMetricsInPrometheus() {
+        JsonNode jaeger = ObservabilityFiles.yaml("jaeger/jaeger.yml");
+        JsonNode pipelines = jaeger.path("service").path("pipelines");
+        assertTrue(pipelines.path("traces").path("exporters").toString().contains("\"spanmetrics\""), "spans into the connector");
+        assertTrue(jaeger.path("connectors").has("spanmetrics"), "the connector is configured");
+        List<String> spanMetricPipelines = new ArrayList<>();
+        pipelines.fieldNames().forEachRemaining(name -> {
+            if (name.startsWith("metrics") && pipelines.path(name).path("receivers").toString().equals("[\"spanmetrics\"]")) {
+                spanMetricPipelines.add(name);
+            }
+        });
+        assertEquals(1, spanMetricPipelines.size(), "one metrics pipeline out of the connector: " + pipelines);
+        JsonNode exporters = pipelines.path(spanMetricPipelines.get(0)).path("exporters");
+        assertEquals("[\"prometheus\"]", exporters.toString());
+        String endpoint = jaeger.path("exporters").path("prometheus").path("endpoint").asText();
+        assertTrue(endpoint.startsWith("127.0.0.1:"), "span metrics on loopback only: " + endpoint);
+        assertEquals(scrapedPort("jaeger-spanmetrics"), Integer.parseInt(endpoint.substring(endpoint.lastIndexOf(':') + 1)),
+                "Prometheus scrapes the span metrics");
+
+        String backend = jaeger.path("extensions").path("jaeger_query").path("storage").path("metrics").asText();
+        JsonNode prometheus = jaeger.path("extensions").path("jaeger_storage").path("metric_backends").path(backend).path("prometheus");
+        assertFalse(prometheus.isMissingNode(), "jaeger_query.storage.metrics names a prometheus metric backend: " + backend);
+        assertTrue(prometheus.path("endpoint").asText().matches("\\$\\{env:JAEGER_PROMETHEUS_URL:-http://localhost:"
+                + scrapedPort("prometheus") + "}"), prometheus.path("endpoint").asText());
+        assertTrue(prometheus.path("normalize_calls").asBoolean() && prometheus.path("normalize_duration").asBoolean(),
+                "the exporter's names: calls_total, duration_milliseconds");
     }
 
     @Test
