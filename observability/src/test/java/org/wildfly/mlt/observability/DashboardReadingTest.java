@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -32,6 +33,10 @@ class DashboardReadingTest {
     private static final Pattern DASHBOARD_LINK = Pattern.compile("^/d/([\\w-]+)\\?(.*)$");
     private static final Pattern THRESHOLD = Pattern.compile(">\\s*([0-9.]+)\\s*$");
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Queries of errors or latency: error ratios and rates, SLIs, percentiles, failed or dropped counts. */
+    private static final Pattern ERROR_OR_LATENCY = Pattern.compile(
+            "errors:|sli_error|_duration_seconds:p\\d+|histogram_quantile\\(|error_count|max_request_time|error_type!=|dropped=\"true\"");
+    private static final Set<String> LINKED_PANEL_TYPES = Set.of("timeseries", "stat", "table");
 
     private static Dashboards.Dashboard dashboard(String uid) {
         return Dashboards.all().stream().filter(d -> d.uid().equals(uid)).findFirst().orElseThrow();
@@ -104,32 +109,97 @@ class DashboardReadingTest {
     }
 
     /**
-     * From an error or a latency panel to the logs of that service and host (warnings and errors), the JVM of that
-     * host, and the traces of that service in Jaeger.
+     * From an error or a latency panel, on every dashboard that has one, to the logs of that service and host
+     * (warnings and errors), the JVM of that host, and the traces of that service in Jaeger. "That": a label the
+     * panel's series keep is passed from the series (${__field.labels.x}, ${__data.fields.x} in tables); one they
+     * do not keep is the dashboard's selection or all. Series without a service (JVM: per deployment) need no Jaeger
+     * search, which takes a service.
      */
     @Test
     void errorAndLatencyPanelsLinkToLogsJvmAndTraces() {
-        Dashboards.Dashboard overview = dashboard("mlt-service-overview");
         List<String> missing = new ArrayList<>();
-        for (JsonNode panel : Dashboards.panels(overview)) {
-            String exprs = exprs(panel);
-            boolean errorsOrLatency = exprs.contains("errors:") || exprs.contains("_duration_seconds:p95")
-                    || exprs.contains("histogram_quantile(0.95, sum by (service, http_route");
-            if (!errorsOrLatency || !Set.of("timeseries", "stat").contains(panel.path("type").asText())) {
-                continue;
+        Set<String> dashboardsWithSuchPanels = new TreeSet<>();
+        for (Dashboards.Dashboard dashboard : Dashboards.all()) {
+            if (dashboard.uid().equals("mlt-home")) {
+                continue; // its host matrix is every signal at once; its host column opens that host's dashboards
             }
-            List<String> urls = Dashboards.dataLinks().stream()
-                    .filter(l -> l.dashboardUid().equals(overview.uid()) && l.panel().path("id").equals(panel.path("id")))
-                    .map(Dashboards.DataLink::url).toList();
-            for (String target : List.of("/d/mlt-logs?", "/d/mlt-wildfly-jvm?", "/explore?")) {
-                if (urls.stream().noneMatch(u -> u.startsWith(target))) {
-                    missing.add(panel.path("title").asText() + " -> " + target);
+            for (JsonNode panel : Dashboards.panels(dashboard)) {
+                String exprs = exprs(panel);
+                if (!ERROR_OR_LATENCY.matcher(exprs).find() || !LINKED_PANEL_TYPES.contains(panel.path("type").asText())) {
+                    continue;
+                }
+                dashboardsWithSuchPanels.add(dashboard.uid());
+                String name = dashboard.uid() + " / " + panel.path("title").asText();
+                List<String> urls = Dashboards.dataLinks().stream()
+                        .filter(l -> l.dashboardUid().equals(dashboard.uid()) && l.panel().path("id").equals(panel.path("id")))
+                        .map(Dashboards.DataLink::url).toList();
+                boolean byService = keeps(panel, "service");
+                boolean byHost = keeps(panel, "host");
+                Predicate<String> logs = u -> u.startsWith("/d/mlt-logs?") && u.contains("var-level=WARN")
+                        && u.contains("var-level=ERROR") && u.contains("var-service=")
+                        && (u.contains("var-host=") || u.contains("${host:queryparam}"))
+                        && (!byService || passes(u, "service")) && (!byHost || passes(u, "host"));
+                Predicate<String> jvm = u -> u.startsWith("/d/mlt-wildfly-jvm?") && (!byHost || passes(u, "host"));
+                Predicate<String> traces = u -> u.startsWith("/explore?")
+                        && (u.contains("${__field.labels.service}") || u.contains("${__data.fields.service}"));
+                if (urls.stream().noneMatch(logs)) {
+                    missing.add(name + " -> logs of its " + (byService ? "service, " : "") + (byHost ? "host, " : "") + "WARN and ERROR");
+                }
+                if (urls.stream().noneMatch(jvm)) {
+                    missing.add(name + " -> JVM" + (byHost ? " of its host" : ""));
+                }
+                if (byService && urls.stream().noneMatch(traces)) {
+                    missing.add(name + " -> Jaeger search of its service");
                 }
             }
-            urls.stream().filter(u -> u.startsWith("/d/mlt-logs?")).forEach(u -> assertTrue(
-                    u.contains("var-level=ERROR") && u.contains("var-service="), panel.path("title") + ": " + u));
         }
-        assertTrue(missing.isEmpty(), "error and latency panels without their links: " + missing);
+        assertTrue(missing.isEmpty(), "error and latency panels without their links:\n  " + String.join("\n  ", missing));
+        assertEquals(Set.of("mlt-service-overview", "mlt-slo", "mlt-telemetry-pipeline", "mlt-wildfly-jvm"),
+                dashboardsWithSuchPanels, "the dashboards with error or latency panels");
+    }
+
+    /**
+     * The service map: Jaeger's dependency graph as a node graph, and the calls between services from the callers'
+     * HTTP client metrics, per caller, host and callee: rate, failed share (5xx or no answer, guarded), p95.
+     */
+    @Test
+    void serviceOverviewHasTheServiceMap() {
+        List<JsonNode> panels = Dashboards.panels(dashboard("mlt-service-overview"));
+        JsonNode graph = panels.stream().filter(p -> p.path("type").asText().equals("nodeGraph")).findFirst()
+                .orElseThrow(() -> new AssertionError("no node graph"));
+        assertEquals("jaeger", graph.path("datasource").path("uid").asText());
+        assertEquals("dependencyGraph", graph.path("targets").path(0).path("queryType").asText());
+        assertTrue(GrafanaProvisioning.datasources().get("jaeger").path("jsonData").path("nodeGraph").path("enabled").asBoolean(),
+                "the Jaeger data source has its node graph on");
+        JsonNode calls = panels.stream().filter(p -> p.path("type").asText().equals("table")
+                && exprs(p).contains("http_client_request_duration_seconds")).findFirst()
+                .orElseThrow(() -> new AssertionError("no table of the calls between services"));
+        List<String> exprs = new ArrayList<>();
+        calls.path("targets").forEach(t -> exprs.add(t.path("expr").asText()));
+        assertEquals(3, exprs.size(), exprs.toString());
+        assertTrue(exprs.get(0).startsWith("sum by (service, host, server_address) (rate(http_client_request_duration_seconds_count{"), exprs.get(0));
+        assertTrue(exprs.get(1).contains("http_response_status_code=~\"5..|\"") && exprs.get(1).contains("* 0")
+                && PromQl.divisors(exprs.get(1)).size() == 1, "failed share, 0 when none: " + exprs.get(1));
+        assertTrue(exprs.get(2).startsWith("histogram_quantile(0.95, sum by (service, host, server_address, le)"), exprs.get(2));
+    }
+
+    /** A label the panel's series keep: grouped by it, or selected by it without any aggregation. */
+    private static boolean keeps(JsonNode panel, String label) {
+        for (JsonNode target : panel.path("targets")) {
+            String expr = target.path("expr").asText();
+            boolean aggregated = expr.contains(" by (");
+            if (aggregated ? expr.matches("(?s).*\\bby \\([^)]*\\b" + label + "\\b.*")
+                    : expr.matches("(?s).*[{,]\\s*" + label + "\\s*=.*")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The link passes the label's value from the series, not the dashboard's selection. */
+    private static boolean passes(String url, String label) {
+        return url.contains("var-" + label + "=${__field.labels." + label + "}")
+                || url.contains("var-" + label + "=${__data.fields." + label + "}");
     }
 
     /**

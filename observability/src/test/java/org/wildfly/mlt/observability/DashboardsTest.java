@@ -99,7 +99,23 @@ class DashboardsTest {
             }
         }
         for (Dashboards.PanelQuery query : Dashboards.panelQueries()) {
-            assertFalse(query.expr().isBlank(), query.toString());
+            if (query.isPromQl() || query.isLogQl()) {
+                assertFalse(query.expr().isBlank(), query.toString());
+            } else {
+                assertEquals("jaeger", query.datasourceType(), query.toString());
+            }
+        }
+        // Jaeger queries have no expression but a query type of Grafana's Jaeger data source (a trace search, or
+        // the dependency graph of the node graph panel).
+        for (Dashboards.Dashboard dashboard : Dashboards.all()) {
+            for (JsonNode panel : Dashboards.panels(dashboard)) {
+                for (JsonNode target : panel.path("targets")) {
+                    if (target.path("datasource").path("type").asText().equals("jaeger")) {
+                        assertTrue(Set.of("search", "dependencyGraph").contains(target.path("queryType").asText()),
+                                dashboard.uid() + ": " + panel.path("title") + ": " + target);
+                    }
+                }
+            }
         }
     }
 
