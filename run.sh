@@ -1,13 +1,22 @@
 #!/usr/bin/env bash
 # Builds the configured WildFly (both WARs deployed) and runs it in the foreground; Ctrl-C stops it.
 # Extra arguments go to standalone.sh, e.g. ./run.sh -b 0.0.0.0 to serve beyond loopback.
+# ./run.sh --stack runs the whole stack on this machine instead (scripts/stack.sh): the server, and Prometheus,
+# Alertmanager, the blackbox exporter, Loki, Alloy, Jaeger and Grafana with the configuration of observability/.
 # Telemetry settings come from the environment, e.g. OTEL_EXPORTER_OTLP_ENDPOINT=http://jaeger:4318 ./run.sh
 set -euo pipefail
 cd "$(dirname "$0")"
 
-scripts/install-prerequisites.sh run
+mode=run
+if [ "${1:-}" = "--stack" ]; then
+    mode=stack
+    shift
+fi
+
+scripts/install-prerequisites.sh "$mode"
 mvn -B -q -ntp -Dstyle.color=never -DskipTests -pl wildfly-config -am install
 server="$PWD/wildfly-config/target/server"
+[ "$mode" = run ] || exec scripts/stack.sh "$server" "$@"
 
 cat <<URLS
 WildFly MLT is starting; it is ready when http://127.0.0.1:9990/health/ready answers UP.

@@ -4,7 +4,7 @@
 # Ansible and ansible-lint (playbook tests; with python3-passlib and python3-cryptography), debootstrap, systemd-nspawn and nftables (the converge test's hosts),
 # wrk (benchmark). Idempotent; needs root or sudo.
 # It asks for a package only when its command is missing, so tools installed another way (e.g. a Node.js that
-# bundles npm) are kept as they are. `install-prerequisites.sh run` installs only what ./run.sh needs (JDK, Maven).
+# bundles npm) are kept as they are.
 set -euo pipefail
 
 declare -A package_of=(
@@ -16,8 +16,14 @@ declare -A package_of=(
     [curl]=curl [python3]=python3
 )
 
-if [ "${1:-all}" = "run" ]; then
-    declare -A needed=([javac]=1 [mvn]=1)
+# `run` (./run.sh): the JDK and Maven; `stack` (./run.sh --stack): also Prometheus, Alertmanager, the blackbox
+# exporter and curl.
+declare -A needed=()
+case "${1:-all}" in
+    run) needed=([javac]=1 [mvn]=1) ;;
+    stack) needed=([javac]=1 [mvn]=1 [prometheus]=1 [prometheus-alertmanager]=1 [prometheus-blackbox-exporter]=1 [curl]=1) ;;
+esac
+if [ ${#needed[@]} -gt 0 ]; then
     for command in "${!package_of[@]}"; do
         [ -n "${needed[$command]:-}" ] || unset "package_of[$command]"
     done
