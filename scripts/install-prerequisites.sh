@@ -35,7 +35,7 @@ for command in "${!package_of[@]}"; do
 done
 # Python modules of the Ansible controller, which no command reveals: passlib (password_hash('bcrypt') for the
 # Prometheus and Alertmanager web configs) and cryptography (community.crypto, the deployment's CA).
-if [ "${1:-all}" != "run" ]; then
+if [ ${#needed[@]} -eq 0 ]; then
     for package in python3-passlib python3-cryptography; do
         dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
     done
