@@ -62,6 +62,11 @@ public final class PrometheusScrape {
         return find(name, labels).stream().mapToDouble(Sample::value).sum();
     }
 
+    /** The raw exemplar text of every sample that has one. */
+    public List<String> exemplars() {
+        return samples.stream().map(Sample::exemplar).filter(e -> e != null).toList();
+    }
+
     public boolean has(String name) {
         return samples.stream().anyMatch(s -> s.name().equals(name));
     }

@@ -20,10 +20,15 @@ public final class RawHttp {
     }
 
     public static Response get(String path, byte[]... headerLines) {
+        return get(path, "127.0.0.1", headerLines);
+    }
+
+    /** The same with the Host header a well-behaved client derives from the URL replaced by {@code host}. */
+    public static Response get(String path, String host, byte[]... headerLines) {
         try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), 8080)) {
             socket.setSoTimeout(10_000);
             OutputStream out = socket.getOutputStream();
-            out.write(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n")
+            out.write(("GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n")
                     .getBytes(StandardCharsets.US_ASCII));
             for (byte[] header : headerLines) {
                 out.write(header);

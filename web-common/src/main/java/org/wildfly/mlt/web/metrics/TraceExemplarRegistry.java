@@ -16,18 +16,18 @@ import java.util.List;
 import java.util.function.Predicate;
 
 /**
- * Keeps exemplars within the OpenMetrics limit of 128 characters of label names and values, which Prometheus
- * enforces by silently discarding the whole exemplar. The OpenTelemetry exporter adds every measurement attribute
- * the metric does not keep (url_path, user_agent_original, network_peer_*, ...) to the exemplar, so an HTTP
- * latency exemplar is nearly always too long. Over the limit, only trace_id and span_id are kept: the link from
- * the metric to the trace is what the exemplar is for.
+ * Keeps exemplars to their link to the trace, {@code trace_id} and {@code span_id}. The OpenTelemetry exporter adds
+ * every measurement attribute the metric does not keep (url_path, user_agent_original, network_peer_address, ...)
+ * to the exemplar: what identifies a caller would be stored with the metrics, and an HTTP latency exemplar would
+ * nearly always exceed the OpenMetrics limit of 128 characters of label names and values, which Prometheus enforces
+ * by silently discarding the whole exemplar. An exemplar without a trace link keeps no labels.
  *
- * <p>opentelemetry-java 1.63 does the same in the exporter (#8362); WildFly 39 ships SDK 1.48, which that exporter
- * cannot run on. Delete this class once the server's SDK is 1.63 or newer.
+ * <p>opentelemetry-java 1.63 trims over-long exemplars in the exporter (#8362), but keeps the other attributes of
+ * short ones; WildFly 39 ships SDK 1.48, which that exporter cannot run on. Even on 1.63 this class stays for the
+ * caller details (README, "What telemetry may contain").
  */
 class TraceExemplarRegistry extends PrometheusRegistry {
 
-    static final int MAX_LABEL_SET_LENGTH = 128;
     private static final String TRACE_ID = "trace_id";
     private static final String SPAN_ID = "span_id";
 
@@ -78,22 +78,12 @@ class TraceExemplarRegistry extends PrometheusRegistry {
 
     static Exemplar trim(Exemplar exemplar) {
         Labels labels = exemplar.getLabels();
-        if (length(labels) <= MAX_LABEL_SET_LENGTH) {
+        boolean traced = labels.contains(TRACE_ID) && labels.contains(SPAN_ID);
+        if (traced ? labels.size() == 2 : labels.isEmpty()) {
             return exemplar;
         }
-        Labels traceOnly = labels.contains(TRACE_ID) && labels.contains(SPAN_ID)
-                ? Labels.of(TRACE_ID, labels.get(TRACE_ID), SPAN_ID, labels.get(SPAN_ID))
-                : Labels.EMPTY;
+        Labels traceOnly = traced ? Labels.of(TRACE_ID, labels.get(TRACE_ID), SPAN_ID, labels.get(SPAN_ID)) : Labels.EMPTY;
         return new Exemplar(exemplar.getValue(), traceOnly,
                 exemplar.hasTimestamp() ? exemplar.getTimestampMillis() : 0L);
-    }
-
-    private static int length(Labels labels) {
-        int length = 0;
-        for (int i = 0; i < labels.size(); i++) {
-            length += labels.getName(i).codePointCount(0, labels.getName(i).length())
-                    + labels.getValue(i).codePointCount(0, labels.getValue(i).length());
-        }
-        return length;
     }
 }

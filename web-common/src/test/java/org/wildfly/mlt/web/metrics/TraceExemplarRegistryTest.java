@@ -13,9 +13,16 @@ class TraceExemplarRegistryTest {
     private static final String SPAN = "b7ad6b7169203331";
 
     @Test
-    void exemplarWithinTheLimitIsKeptWhole() {
-        Exemplar exemplar = new Exemplar(0.1, Labels.of("trace_id", TRACE, "span_id", SPAN, "url_path", "/add"), 1L);
+    void traceLinkAloneIsKeptAsItIs() {
+        Exemplar exemplar = new Exemplar(0.1, Labels.of("trace_id", TRACE, "span_id", SPAN), 1L);
         assertSame(exemplar, TraceExemplarRegistry.trim(exemplar));
+    }
+
+    @Test
+    void shortExemplarLosesTheCallersDetailsToo() {
+        Exemplar exemplar = new Exemplar(0.1, Labels.of("trace_id", TRACE, "span_id", SPAN,
+                "network_peer_address", "203.0.113.7"), 1L);
+        assertEquals(Labels.of("trace_id", TRACE, "span_id", SPAN), TraceExemplarRegistry.trim(exemplar).getLabels());
     }
 
     @Test
@@ -32,8 +39,8 @@ class TraceExemplarRegistryTest {
     }
 
     @Test
-    void overLongExemplarWithoutTraceLosesItsLabels() {
-        Exemplar exemplar = new Exemplar(1, Labels.of("user_agent_original", "x".repeat(200)), 1L);
+    void exemplarWithoutTraceLosesItsLabels() {
+        Exemplar exemplar = new Exemplar(1, Labels.of("user_agent_original", "curl/8.5"), 1L);
         assertEquals(Labels.EMPTY, TraceExemplarRegistry.trim(exemplar).getLabels());
     }
 }
