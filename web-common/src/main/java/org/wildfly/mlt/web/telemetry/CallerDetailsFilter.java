@@ -19,12 +19,12 @@ import org.eclipse.microprofile.config.ConfigProvider;
 
 /**
  * Keeps what identifies a caller out of the exported spans: the HTTP instrumentation records the caller's user
- * agent, address and query string on every server span, and the Host header it sent as {@code server.address}; the
- * instrumentation (instrumentation-api 2.14 through SmallRye OpenTelemetry) and the SDK have no switch to leave
- * them out. The attribute keys named by {@value #DROPPED} are removed from every span, those of
- * {@value #DROPPED_ON_SERVER} from server spans only (on a client span {@code server.address} is the configured
- * peer, not the caller's). Defaults in web-common's {@code microprofile-config.properties}; an empty value keeps
- * everything.
+ * agent and query string on every server span, the Host header it sent as {@code server.address}, and the address
+ * a proxy forwarded ({@code X-Forwarded-For}, {@code Forwarded}) as {@code client.address}; the instrumentation
+ * (instrumentation-api 2.14 through SmallRye OpenTelemetry 2.11) and the SDK have no switch to leave them out. The
+ * attribute keys named by {@value #DROPPED} are removed from every span, those of {@value #DROPPED_ON_SERVER} from
+ * server spans only (on a client span the addresses are those of the configured peer, not the caller's). Defaults
+ * in web-common's {@code microprofile-config.properties}; an empty value keeps everything.
  *
  * <p>It runs on the export thread, not the request's: a span without such attributes costs a few lookups and no
  * allocation; a span with some is copied once.
