@@ -10,6 +10,7 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.jboss.logging.Logger;
 import org.wildfly.mlt.web.ProblemException;
+import org.wildfly.mlt.webapi.db.AdditionHistory;
 import org.wildfly.mlt.webapi.faults.FaultInjected;
 
 @Path("/add")
@@ -19,6 +20,9 @@ public class AddResource {
 
     @Inject
     AdditionMetrics metrics;
+
+    @Inject
+    AdditionHistory history;
 
     @GET
     @FaultInjected
@@ -36,6 +40,7 @@ public class AddResource {
         }
         try {
             long result = Math.addExact(left, right);
+            history.record(left, right, result);
             metrics.ok();
             LOG.infof("Added %d + %d = %d", left, right, result);
             return new Sum(left, right, result);
