@@ -2,7 +2,8 @@
 # Installs what the build and the tests drive for real, from Debian/Ubuntu packages: the JDK and Maven, Prometheus,
 # promtool, Alertmanager/amtool and the blackbox exporter (observability tests), Node.js/npm (LogQL parser),
 # Ansible and ansible-lint (playbook tests; with python3-passlib and python3-cryptography), debootstrap, systemd-nspawn and nftables (the converge test's hosts),
-# wrk (benchmark). Idempotent; needs root or sudo.
+# wrk (benchmark), PostgreSQL (webapi's database in the integration tests; the tests run their own instance in a
+# temporary directory, the package's own cluster is not used). Idempotent; needs root or sudo.
 # It asks for a package only when its command is missing, so tools installed another way (e.g. a Node.js that
 # bundles npm) are kept as they are.
 set -euo pipefail
@@ -13,7 +14,7 @@ declare -A package_of=(
     [amtool]=prometheus-alertmanager [prometheus-blackbox-exporter]=prometheus-blackbox-exporter
     [node]=nodejs [npm]=npm [ansible-playbook]=ansible [ansible-lint]=ansible-lint [wrk]=wrk
     [debootstrap]=debootstrap [systemd-nspawn]=systemd-container [nft]=nftables [ssh]=openssh-client
-    [curl]=curl [python3]=python3
+    [curl]=curl [python3]=python3 [pg_ctlcluster]=postgresql [runuser]=util-linux
 )
 
 # `run` (./run.sh): the JDK and Maven; `stack` (./run.sh --stack): also Prometheus, Alertmanager, the blackbox
