@@ -17,7 +17,9 @@ final class DatabaseUnavailable {
     }
 
     static ProblemException of(String operation, SQLException failure) {
-        LOG.warnf("Database call failed while %s (SQL state %s)", operation, failure.getSQLState());
+        // The pool's own failures (no connection within the blocking timeout, none could be opened) carry no SQL state.
+        LOG.warnf("Database call failed while %s (SQL state %s)", operation,
+                failure.getSQLState() == null ? "none" : failure.getSQLState());
         return new ProblemException(Response.Status.SERVICE_UNAVAILABLE, "The database is unavailable.");
     }
 

@@ -66,7 +66,7 @@ public class SchemaMigrations {
         try {
             var result = flyway.migrate();
             migrated = true;
-            LOG.infof("Database schema at version %s (%d migrations applied now)",
+            LOG.infof("Database schema at version %s, migrations applied now: %d",
                     result.targetSchemaVersion == null ? result.initialSchemaVersion : result.targetSchemaVersion,
                     result.migrationsExecuted);
             return true;
