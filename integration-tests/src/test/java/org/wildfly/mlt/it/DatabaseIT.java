@@ -96,6 +96,8 @@ class DatabaseIT {
                 "pool metrics with the datasource label");
         assertEquals(10, server.value("wildfly_datasources_pool_available_count", WEBAPI_DS)
                 + server.value("wildfly_datasources_pool_in_use_count", WEBAPI_DS), "in use + available = max pool size");
+        assertFalse(server.find("wildfly_datasources_pool_blocking_failure_count", WEBAPI_DS).isEmpty(),
+                "callers turned away after the blocking timeout are counted");
         assertTrue(server.value("wildfly_datasources_pool_created_count", WEBAPI_DS) >= 1,
                 "statistics are enabled: connections counted");
 
