@@ -15,7 +15,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import org.jboss.arquillian.container.test.api.RunAsClient;
 import org.jboss.arquillian.junit5.ArquillianExtension;
 import org.junit.jupiter.api.BeforeAll;
@@ -34,6 +38,8 @@ class DatabaseIT {
     /** The bound for a failing dependency: the pool waits at most 0.5 s, a refused connection not at all. */
     private static final long FAST_MS = 1500;
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
+    /** The application_name of the psql session that holds the table lock in the pool-exhaustion test. */
+    private static final String LOCK_HOLDER = "it-lock-holder";
 
     @BeforeAll
     static void startTraceReceiver() {
@@ -200,6 +206,73 @@ class DatabaseIT {
         Await.until(TIMEOUT, () -> Health.readinessCheck("database"), "UP"::equals, "readiness database UP again");
     }
 
+    /**
+     * A slow statement under concurrency: while a lock holds every INSERT, the pool's 10 connections are taken by the
+     * first 10 callers and each further caller gets a 503 problem after the blocking timeout (500 ms) instead of
+     * queueing behind them; request threads stay free (health and a page without the database answer at once), every
+     * caller turned away is counted as a blocking failure, and once the lock goes the held calls complete.
+     */
+    @Test
+    void anExhaustedPoolAnswersFast503sInsteadOfAPileUp() throws Exception {
+        Postgres postgres = Postgres.get();
+        int poolMax = (int) (managementScrape().value("wildfly_datasources_pool_available_count", WEBAPI_DS)
+                + managementScrape().value("wildfly_datasources_pool_in_use_count", WEBAPI_DS));
+        assertEquals(10, poolMax, "datasource.cli's max-pool-size");
+        int callers = 3 * poolMax;
+        double failuresBefore = managementScrape().value("wildfly_datasources_pool_blocking_failure_count", WEBAPI_DS);
+
+        ExecutorService background = Executors.newCachedThreadPool();
+        CompletableFuture<Void> lock = CompletableFuture.runAsync(() -> {
+            try {
+                postgres.sql(Postgres.DATABASE, "SET application_name = '" + LOCK_HOLDER + "'; BEGIN;"
+                        + " LOCK TABLE addition IN EXCLUSIVE MODE; SELECT pg_sleep(120); COMMIT");
+            } catch (AssertionError terminated) {
+                // Ended by pg_terminate_backend below: the lock is gone, as intended.
+            }
+        }, background);
+        Load.Result spike;
+        try {
+            Await.until(TIMEOUT, () -> postgres.sql(Postgres.DATABASE, "SELECT count(*) FROM pg_locks l JOIN pg_class c"
+                    + " ON c.oid = l.relation WHERE c.relname = 'addition' AND l.mode = 'ExclusiveLock' AND l.granted"),
+                    "1"::equals, "the lock on table addition");
+            CompletableFuture<Load.Result> load = CompletableFuture.supplyAsync(
+                    () -> Load.closedLoop(Http.APP + "/webapi/add?a=40&b=2", callers, callers), background);
+            Await.until(TIMEOUT, () -> managementScrape().value("wildfly_datasources_pool_blocking_failure_count",
+                    WEBAPI_DS) - failuresBefore, n -> n >= callers - poolMax,
+                    "every caller beyond the pool turned away after the blocking timeout");
+            assertEquals(poolMax, managementScrape().value("wildfly_datasources_pool_in_use_count", WEBAPI_DS),
+                    "the held callers have every connection");
+            for (String free : List.of(Http.MANAGEMENT + "/health/live", Http.APP + "/webapi/")) {
+                long started = System.nanoTime();
+                assertEquals(200, Http.get(free).statusCode(), free);
+                long ms = (System.nanoTime() - started) / 1_000_000;
+                assertTrue(ms < FAST_MS, free + " answered after " + ms + " ms while the pool was exhausted");
+            }
+            assertFalse(load.isDone(), "the held callers wait for the lock");
+            postgres.sql("postgres", "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '"
+                    + LOCK_HOLDER + "'");
+            spike = load.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        } finally {
+            postgres.sql("postgres", "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '"
+                    + LOCK_HOLDER + "'");
+            lock.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+            background.shutdownNow();
+        }
+        System.out.println("pool exhausted: " + spike);
+        int refused = callers - poolMax;
+        assertEquals(Map.of(200, poolMax, 503, refused), spike.statuses(), spike.toString());
+        assertEquals(refused, managementScrape().value("wildfly_datasources_pool_blocking_failure_count", WEBAPI_DS)
+                - failuresBefore, "each 503 counted once as a blocking failure");
+        // The answers sorted by latency: the refused ones are the fast ones (the others waited for the lock).
+        double refusedWithinMs = spike.latencies().get(refused - 1) / 1e6;
+        assertTrue(refusedWithinMs < FAST_MS, "the " + refused + " refused callers answered within " + refusedWithinMs + " ms");
+        JsonNode problem = ServiceEndpointsIT.assertProblem(spike.firstOfEach().get(503), 503);
+        assertEquals("The database is unavailable.", problem.path("detail").asText());
+        long started = System.nanoTime();
+        assertEquals(200, Http.get(Http.APP + "/webapi/add?a=1&b=2").statusCode());
+        assertTrue((System.nanoTime() - started) / 1_000_000 < FAST_MS, "served at once after the lock went");
+    }
+
     @Test
     void deployedWhileTheDatabaseIsDownTheSchemaIsMigratedOnceItIsBack() throws Exception {
         Postgres postgres = Postgres.get();
@@ -226,6 +299,10 @@ class DatabaseIT {
         List<PrometheusScrape.Sample> samples = scrape.find("webapi_schema_migrations", Map.of("state", state));
         assertEquals(1, samples.size(), "webapi_schema_migrations{state=" + state + "}: " + samples);
         return samples.get(0).value();
+    }
+
+    private static PrometheusScrape managementScrape() {
+        return PrometheusScrape.of(Http.MANAGEMENT + "/metrics", false);
     }
 
     private static JsonNode health(String probe) {
