@@ -249,6 +249,9 @@ class ObservabilityStackIT {
             Http.get(Http.APP + "/webapi/");
             Http.get(Http.APP + "/webapi/add?a=1&b=2");
             Http.get(Http.APP + "/webapi/add?a=not-a-number");
+            // webapi's reads: the history and the cached stats (the persistence dashboard's SELECTs and cache panels).
+            Http.get(Http.APP + "/webapi/history?limit=5");
+            Http.get(Http.APP + "/webapi/stats");
             try {
                 Thread.sleep(200);
             } catch (InterruptedException e) {

@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The dashboards: valid, stable, wired to the provisioned data sources, and querying metrics that exist. */
 class DashboardsTest {
 
-    private static final List<String> EXPECTED_UIDS = List.of("mlt-home", "mlt-logs", "mlt-service-overview",
+    private static final List<String> EXPECTED_UIDS = List.of("mlt-home", "mlt-logs", "mlt-persistence", "mlt-service-overview",
             "mlt-slo", "mlt-telemetry-pipeline", "mlt-wildfly-jvm");
     /** Panels that plot or show one number per series; tables and log panels carry units per column, or none. */
     private static final Set<String> NUMERIC_PANELS = Set.of("timeseries", "stat", "gauge", "bargauge", "state-timeline",
