@@ -273,6 +273,27 @@ class DatabaseIT {
         assertTrue((System.nanoTime() - started) / 1_000_000 < FAST_MS, "served at once after the lock went");
     }
 
+    /** webapp's page lists the recent calculations from webapi's history; without them it is still served. */
+    @Test
+    void theWebappPageShowsRecentCalculationsAndIsServedWithoutThem() throws Exception {
+        long a = ThreadLocalRandom.current().nextLong(5_000_000, 6_000_000);
+        assertEquals(200, Http.get(Http.APP + "/webapi/add?a=" + a + "&b=7").statusCode());
+        HttpResponse<String> page = Http.get(Http.APP + "/webapp/", "Accept", "text/html");
+        assertEquals(200, page.statusCode(), page.body());
+        assertTrue(page.body().contains("<li>" + a + " + 7 = " + (a + 7) + " <time>"), page.body());
+
+        Postgres postgres = Postgres.get();
+        postgres.stop();
+        try {
+            HttpResponse<String> without = Http.get(Http.APP + "/webapp/", "Accept", "text/html");
+            assertEquals(200, without.statusCode(), without.body());
+            assertTrue(without.body().contains("Recent calculations are unavailable right now."), without.body());
+            assertTrue(without.body().contains("<code id=\"request-id\">"), "the rest of the page: " + without.body());
+        } finally {
+            postgres.start();
+        }
+    }
+
     @Test
     void deployedWhileTheDatabaseIsDownTheSchemaIsMigratedOnceItIsBack() throws Exception {
         Postgres postgres = Postgres.get();

@@ -12,10 +12,14 @@ public class IndexResource {
     @Inject
     EvidenceLinks evidence;
 
+    @Inject
+    RecentCalculations recent;
+
     @GET
     @Produces(MediaType.TEXT_HTML)
     public String index() {
         return Pages.page("webapp", "<p>The front service of WildFly MLT.</p>\n"
-                + "<p><a href=\"service\">/service</a> asks webapi for 2 + 2.</p>\n" + evidence.forCurrentRequest());
+                + "<p><a href=\"service\">/service</a> asks webapi for 2 + 2.</p>\n" + evidence.forCurrentRequest()
+                + "\n" + recent.html());
     }
 }

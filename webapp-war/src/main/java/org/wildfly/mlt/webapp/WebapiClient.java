@@ -22,4 +22,8 @@ public interface WebapiClient {
     @GET
     @Path("/add")
     Sum add(@QueryParam("a") long a, @QueryParam("b") long b);
+
+    @GET
+    @Path("/history")
+    History history(@QueryParam("limit") int limit);
 }
