@@ -154,7 +154,7 @@ class DashboardReadingTest {
             }
         }
         assertTrue(missing.isEmpty(), "error and latency panels without their links:\n  " + String.join("\n  ", missing));
-        assertEquals(Set.of("mlt-service-overview", "mlt-slo", "mlt-telemetry-pipeline", "mlt-wildfly-jvm"),
+        assertEquals(Set.of("mlt-persistence", "mlt-service-overview", "mlt-slo", "mlt-telemetry-pipeline", "mlt-wildfly-jvm"),
                 dashboardsWithSuchPanels, "the dashboards with error or latency panels");
     }
 
