@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds (once) the Debian 12 root file system that the converge test boots three times.
-# Base packages are installed; the packages the roles install (JDK, Prometheus, Alertmanager, blackbox exporter)
+# Base packages are installed; the packages the roles install (JDK, Prometheus, Alertmanager, blackbox exporter, PostgreSQL, nginx)
 # are only downloaded into the rootfs's apt cache, so the roles really install them, from that cache, with no
 # network inside the test hosts. The result is cached under $MLT_TEST_ROOTFS_CACHE and reused while the package
 # lists below are unchanged (their hash names the directory); a build that did not finish is redone.
@@ -10,8 +10,9 @@ cache_root="${MLT_TEST_ROOTFS_CACHE:-/var/cache/mlt-test-rootfs}"
 suite=bookworm
 # Installed: what a minimal VM has (systemd, sshd, python for Ansible, unzip/tar for unarchive, nftables).
 include_pkgs="systemd-sysv,dbus,openssh-server,sudo,python3,python3-apt,ca-certificates,curl,iproute2,nftables,unzip,tar,gzip,procps,less"
-# Downloaded only: what the roles install.
-download_pkgs="openjdk-17-jre-headless prometheus prometheus-alertmanager prometheus-blackbox-exporter"
+# Downloaded only: what the roles install (the database host's PostgreSQL, its exporter and the driver Ansible's
+# community.postgresql modules use; nginx, the authenticating TLS proxy in front of services without auth of their own).
+download_pkgs="openjdk-17-jre-headless prometheus prometheus-alertmanager prometheus-blackbox-exporter postgresql prometheus-postgres-exporter python3-psycopg2 nginx"
 
 # The Debian mirror apt uses here (first URI in the sources), unless MLT_TEST_MIRROR names one.
 mirror="${MLT_TEST_MIRROR:-$( (cat /etc/apt/sources.list /etc/apt/sources.list.d/* 2>/dev/null || true) |
