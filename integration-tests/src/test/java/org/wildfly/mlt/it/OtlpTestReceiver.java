@@ -3,6 +3,10 @@ package org.wildfly.mlt.it;
 import com.google.protobuf.ByteString;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsExchange;
+import com.sun.net.httpserver.HttpsParameters;
+import com.sun.net.httpserver.HttpsServer;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.opentelemetry.proto.common.v1.AnyValue;
@@ -24,11 +28,15 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.zip.GZIPInputStream;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLPeerUnverifiedException;
 
 /**
  * TEST FIXTURE, not product: an OTLP/HTTP endpoint that decodes the real protobuf export requests the server sends
  * and keeps the spans, so tests can assert on them. It stands in for Jaeger, which cannot run on the test machine.
- * It can also play a failing backend ({@link Behaviour}) on the same port, for the trace-backend fault tests.
+ * It can also play a failing backend ({@link Behaviour}) on the same port, for the trace-backend fault tests, or
+ * listen with mutual TLS ({@link #mutualTls}), as the trace backend on the VMs does.
  */
 public final class OtlpTestReceiver {
 
@@ -55,7 +63,11 @@ public final class OtlpTestReceiver {
     private static OtlpTestReceiver instance;
 
     private final int port;
+    /** With mutual TLS: the server's identity and the CAs whose client certificates it accepts; null for plain HTTP. */
+    private final SSLContext tls;
     private final List<ReceivedSpan> spans = new CopyOnWriteArrayList<>();
+    /** With mutual TLS: the subject of the client certificate of each export request. */
+    private final List<String> clientSubjects = new CopyOnWriteArrayList<>();
     /** Requests of a black-holed or slow backend wait on threads of their own, not on the dispatcher. */
     private final ExecutorService handlers = Executors.newCachedThreadPool(task -> {
         Thread thread = new Thread(task, "otlp-test-receiver");
@@ -65,14 +77,34 @@ public final class OtlpTestReceiver {
     private volatile Behaviour behaviour = Behaviour.HEALTHY;
     private HttpServer server;
 
-    private OtlpTestReceiver(int port) {
+    private OtlpTestReceiver(int port, SSLContext tls) {
         this.port = port;
+        this.tls = tls;
         listen();
+    }
+
+    /** A receiver of its own on another port that speaks only TLS and requires a client certificate; stop it after use. */
+    public static OtlpTestReceiver mutualTls(int port, SSLContext tls) {
+        return new OtlpTestReceiver(port, tls);
     }
 
     private void listen() {
         try {
-            server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 0);
+            InetSocketAddress address = new InetSocketAddress("127.0.0.1", port);
+            if (tls == null) {
+                server = HttpServer.create(address, 0);
+            } else {
+                HttpsServer https = HttpsServer.create(address, 0);
+                https.setHttpsConfigurator(new HttpsConfigurator(tls) {
+                    @Override
+                    public void configure(HttpsParameters parameters) {
+                        SSLParameters ssl = tls.getDefaultSSLParameters();
+                        ssl.setNeedClientAuth(true);
+                        parameters.setSSLParameters(ssl);
+                    }
+                });
+                server = https;
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -98,13 +130,42 @@ public final class OtlpTestReceiver {
     /** The one receiver of this test JVM, on the port the server under test was configured with. */
     public static synchronized OtlpTestReceiver get() {
         if (instance == null) {
-            instance = new OtlpTestReceiver(Integer.getInteger("otlp.receiver.port", 14318));
+            instance = new OtlpTestReceiver(Integer.getInteger("otlp.receiver.port", 14318), null);
         }
         return instance;
     }
 
     public List<ReceivedSpan> spans() {
         return List.copyOf(spans);
+    }
+
+    /** With mutual TLS: the client certificate subjects of the export requests received so far. */
+    public List<String> clientSubjects() {
+        return List.copyOf(clientSubjects);
+    }
+
+    /** The server span of the request with this X-Request-ID from this service, waiting until it has arrived. */
+    public ReceivedSpan awaitServerSpan(String service, String requestId, Duration timeout) {
+        return Await.until(timeout, () -> spans.stream()
+                        .filter(s -> service.equals(s.service()) && s.kind() == Span.SpanKind.SPAN_KIND_SERVER
+                                && requestId.equals(s.attributes().get("request.id")))
+                        .findFirst().orElse(null),
+                span -> span != null, "the " + service + " server span of request " + requestId);
+    }
+
+    /** The spans of this trace, waiting until at least this many have arrived. */
+    public List<ReceivedSpan> awaitTrace(String traceId, int atLeast, Duration timeout) {
+        return Await.until(timeout, () -> spans.stream().filter(s -> s.traceId().equals(traceId)).toList(),
+                found -> found.size() >= atLeast, atLeast + " spans in trace " + traceId);
+    }
+
+    /** Stops a receiver made by {@link #mutualTls}. */
+    public synchronized void stop() {
+        if (server != null) {
+            server.stop(0);
+            server = null;
+        }
+        handlers.shutdownNow();
     }
 
     private void receiveTraces(HttpExchange exchange) throws IOException {
@@ -115,6 +176,13 @@ public final class OtlpTestReceiver {
         }
         if (behaviour == Behaviour.SLOW) {
             pause(SLOW_ANSWER);
+        }
+        if (exchange instanceof HttpsExchange https) {
+            try {
+                clientSubjects.add(https.getSSLSession().getPeerPrincipal().getName());
+            } catch (SSLPeerUnverifiedException e) {
+                clientSubjects.add("none");
+            }
         }
         try (InputStream body = decoded(exchange)) {
             ExportTraceServiceRequest request = ExportTraceServiceRequest.parseFrom(body);

@@ -77,16 +77,9 @@ class TelemetryPrivacyIT {
                 ("X-Request-ID: " + requestId).getBytes(StandardCharsets.US_ASCII));
         assertEquals(200, response.status(), response.text());
 
-        ReceivedSpan webappServer = Await.until(TIMEOUT,
-                () -> receiver.spans().stream()
-                        .filter(s -> "webapp".equals(s.service()) && s.kind() == SpanKind.SPAN_KIND_SERVER
-                                && requestId.equals(s.attributes().get("request.id")))
-                        .findFirst().orElse(null),
-                span -> span != null, "the webapp server span of request " + requestId);
+        ReceivedSpan webappServer = receiver.awaitServerSpan("webapp", requestId, TIMEOUT);
         // webapp's server, manual and client spans and webapi's server span.
-        List<ReceivedSpan> spans = Await.until(TIMEOUT,
-                () -> receiver.spans().stream().filter(s -> s.traceId().equals(webappServer.traceId())).toList(),
-                found -> found.size() >= 4, "four spans in trace " + webappServer.traceId());
+        List<ReceivedSpan> spans = receiver.awaitTrace(webappServer.traceId(), 4, TIMEOUT);
         spans.forEach(s -> System.out.println(s.service() + " " + s.kind() + " " + s.name() + ": " + s.attributes()));
         return spans;
     }

@@ -33,16 +33,9 @@ class TraceLogCorrelationIT {
         requestId = "it-trace-" + UUID.randomUUID();
         assertEquals(200, Http.get(Http.APP + "/webapp/service", "X-Request-ID", requestId).statusCode());
 
-        ReceivedSpan webappServer = Await.until(TIMEOUT,
-                () -> receiver.spans().stream()
-                        .filter(s -> "webapp".equals(s.service()) && s.kind() == SpanKind.SPAN_KIND_SERVER
-                                && requestId.equals(s.attributes().get("request.id")))
-                        .findFirst().orElse(null),
-                span -> span != null, "the webapp server span of request " + requestId);
+        ReceivedSpan webappServer = receiver.awaitServerSpan("webapp", requestId, TIMEOUT);
         // webapp's spans and webapi's server span: four spans in one trace.
-        trace = Await.until(TIMEOUT,
-                () -> receiver.spans().stream().filter(s -> s.traceId().equals(webappServer.traceId())).toList(),
-                spans -> spans.size() >= 4, "four spans in trace " + webappServer.traceId());
+        trace = receiver.awaitTrace(webappServer.traceId(), 4, TIMEOUT);
     }
 
     @Test
