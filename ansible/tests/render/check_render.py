@@ -278,6 +278,26 @@ check("loki.env sets every ${VAR} of loki.yml", set(loki_vars) <= set(env_file(o
 jaeger_vars = referenced(os.path.join(obs, "jaeger", "jaeger.yml"), r"\$\{env:([A-Z_][A-Z0-9_]*)")
 check("jaeger.env sets every ${env:VAR} of jaeger.yml",
       set(jaeger_vars) <= set(env_file(out(mon["host"], "jaeger.env"))), jaeger_vars)
+# OTLP into Jaeger: the overlay the unit merges over jaeger.yml (a second --config) makes the receiver mutual TLS.
+jaeger_base = yaml.safe_load(open(os.path.join(obs, "jaeger", "jaeger.yml")))
+jaeger_tls = yaml.safe_load(open(out(mon["host"], "jaeger-tls.yml")))
+otlp_http_tls = jaeger_tls["receivers"]["otlp"]["protocols"]["http"]["tls"]
+check("jaeger-tls.yml: OTLP/HTTP serves the host certificate and requires a client certificate of the deployment's CA",
+      otlp_http_tls == {"cert_file": "/etc/mlt-tls/host.crt", "key_file": "/etc/mlt-tls/host.key",
+                        "client_ca_file": "/etc/mlt-tls/ca.crt", "min_version": "1.2"}, otlp_http_tls)
+check("jaeger-tls.yml changes nothing but the OTLP/HTTP receiver's TLS", list(jaeger_tls) == ["receivers"]
+      and list(jaeger_tls["receivers"]["otlp"]["protocols"]) == ["http"], jaeger_tls)
+check("jaeger unit reads jaeger.yml, then jaeger-tls.yml over it",
+      "--config=/etc/jaeger/jaeger.yml --config=/etc/jaeger/jaeger-tls.yml" in open(out(mon["host"], "jaeger.service")).read())
+jaeger_listen = {path: v for path, v in (
+    ("otlp grpc", jaeger_base["receivers"]["otlp"]["protocols"]["grpc"]["endpoint"]),
+    ("query grpc", jaeger_base["extensions"]["jaeger_query"]["grpc"]["endpoint"]),
+    ("health", jaeger_base["extensions"]["healthcheckv2"]["http"]["endpoint"]),
+    ("own metrics", "%s:%s" % (jaeger_base["service"]["telemetry"]["metrics"]["readers"][0]["pull"]["exporter"]["prometheus"]["host"],
+                               jaeger_base["service"]["telemetry"]["metrics"]["readers"][0]["pull"]["exporter"]["prometheus"]["port"])))}
+check("jaeger.yml: auxiliary ports on loopback", all(v.startswith("127.0.0.1:") for v in jaeger_listen.values()), jaeger_listen)
+check("jaeger.yml: a memory limiter first in the traces pipeline",
+      jaeger_base["service"]["pipelines"]["traces"]["processors"][0] == "memory_limiter", jaeger_base["service"]["pipelines"])
 check("loki unit expands the environment",
       "-config.expand-env=true" in open(out(mon["host"], "loki.service")).read())
 promtail_vars = referenced(os.path.join(obs, "promtail", "promtail.yml"), r"\$\{([A-Z_][A-Z0-9_]*)")
@@ -305,8 +325,16 @@ for h in apps:
               "MLT_ENVIRONMENT", "OTEL_EXPORTER_PROMETHEUS_HOST", "WEBAPI_URL", "JAVA_OPTS", "MLT_CONSOLE_LOG_LEVEL"]
     check(f"{host}: wildfly.env sets every runtime variable", all(k in env for k in needed),
           [k for k in needed if k not in env])
-    check(f"{host}: traces go to Jaeger's OTLP/HTTP on the monitoring host",
-          env["OTEL_EXPORTER_OTLP_ENDPOINT"] == f"http://{mon['address']}:4318")
+    check(f"{host}: traces go to Jaeger's OTLP/HTTP on the monitoring host, over TLS",
+          env["OTEL_EXPORTER_OTLP_ENDPOINT"] == f"https://{mon['address']}:4318", env["OTEL_EXPORTER_OTLP_ENDPOINT"])
+    check(f"{host}: the exporter checks Jaeger against the deployment's CA and presents this host's certificate",
+          env.get("OTEL_EXPORTER_OTLP_CERTIFICATE") == "/etc/mlt-tls/ca.crt"
+          and env.get("OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE") == "/etc/mlt-tls/host.crt"
+          and env.get("OTEL_EXPORTER_OTLP_CLIENT_KEY") == "/etc/mlt-tls/host.key",
+          {k: v for k, v in env.items() if k.startswith("OTEL_EXPORTER_OTLP")})
+    check(f"{host}: Vert.x can read the client certificate (javax.naming.ldap in jboss.modules.system.pkgs, OtlpTlsIT)",
+          re.search(r"-Djboss\.modules\.system\.pkgs=\S*javax\.naming\.ldap", env.get("JAVA_OPTS", "")) is not None,
+          env.get("JAVA_OPTS"))
     check(f"{host}: deployment.environment is the env label", env["MLT_ENVIRONMENT"] == h["env"])
     check(f"{host}: management and metrics listen where Prometheus scrapes",
           env["MLT_MANAGEMENT_BIND_ADDRESS"] == h["address"] and env["OTEL_EXPORTER_PROMETHEUS_HOST"] == h["address"])
@@ -385,9 +413,10 @@ for h in apps:
     check(f"{h['host']}: nothing else open to the monitoring hosts",
           {p for p, s in r.items() if s == {m["address"] for m in mons}}
           == {int(p) for p in [management_port[h["host"]], shipper_port[h["host"]]] + list(services[h["host"]].values())}, r)
-for port in (3100, 4317, 4318):
+for port in (3100, 4318):
     check(f"{mon['host']}: :{port} open to the app hosts only", rules(mon["host"]).get(port) == app_addrs,
           rules(mon["host"]).get(port))
+check(f"{mon['host']}: :4317 (OTLP/gRPC, unused) closed", 4317 not in rules(mon["host"]), rules(mon["host"]).get(4317))
 for port in (3000, 9090):
     check(f"{mon['host']}: :{port} open to the admin CIDRs only",
           rules(mon["host"]).get(port) == set(mon["admin_cidrs"]), rules(mon["host"]).get(port))
