@@ -250,8 +250,10 @@ ready+=("blackbox=http://$loopback:$blackbox_port/metrics")
 if loki=$(optional loki); then
     require_free_port "$loki_port" loki
     mkdir -p "$state/loki"
+    # One tenant here (the flag overrides loki.yml's auth_enabled): everything runs on loopback for this user, without
+    # the gateway that names each VM's tenant (ansible/roles/loki_gateway), and Alloy and Grafana send no tenant.
     LOKI_DATA_DIR="$state/loki" start loki "$loki" -config.file="$obs/loki/loki.yml" -config.expand-env=true \
-        -server.http-listen-address="$loopback" -server.grpc-listen-address="$loopback"
+        -server.http-listen-address="$loopback" -server.grpc-listen-address="$loopback" -auth.enabled=false
     urls+=("Loki (ready)         http://$loopback:$loki_port/ready")
     ready+=("loki=http://$loopback:$loki_port/ready")
 fi

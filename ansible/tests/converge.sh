@@ -160,6 +160,8 @@ timing "boot three hosts"
 # Grafana's provisioning would read as a variable unless the role escapes it.
 prometheus_password=$(openssl rand -hex 16)
 alertmanager_password="am\$$(openssl rand -hex 16)"
+# The Loki gateway's logins, one per app host.
+declare -A push_password=([app1]=$(openssl rand -hex 16) [app2]=$(openssl rand -hex 16))
 ca_file="$work/pki/ca.crt"
 cat >"$work/test-hosts.yml" <<EOF
 all:
@@ -180,9 +182,11 @@ all:
           mlt_app_http_cidrs: ["$subnet.0/24"]
           wildfly_ready_retries: 24
           wildfly_ready_delay: 5
+          loki_push_password: ${push_password[app1]}
         app2:
           <<: *app
           ansible_host: ${ip[app2]}
+          loki_push_password: ${push_password[app2]}
     monitoring:
       hosts:
         mon1:
@@ -348,6 +352,66 @@ check "app1: mgmt-users.properties stays 0600, the server's" \
     test "$(on_host app1 stat -c %a:%U /opt/wildfly-mlt/current/standalone/configuration/mgmt-users.properties)" == 600:wildfly
 check "app1: server.log belongs to the log group (0640), not the server's group" \
     test "$(on_host app1 stat -c %a:%G /var/log/wildfly-mlt/server.log)" == 640:wildfly-log
+
+# --- The Loki gateway (real nginx on mon1; Loki itself runs in check mode only, so nothing listens behind it) ------
+# From app1: only POST /loki/api/v1/push with app1's own login passes, into tenant app1, over TLS only.
+loki="https://${ip[mon1]}:3100"
+push_body='{"streams":[{"stream":{"job":"converge","host":"app2"},"values":[["1","line"]]}]}'
+push_code() { # namespace, curl arguments...
+    code "$1" --cacert "$ca_file" -X POST -H 'Content-Type: application/json' -d "$push_body" "${@:2}"
+}
+check "Loki gateway, from app1 without login: a push answers 401" test "$(push_code app1 "$loki/loki/api/v1/push")" == 401
+check "Loki gateway, from app1 with a wrong password: a push answers 401" \
+    test "$(push_code app1 -u app1:wrong-wrong-wrong "$loki/loki/api/v1/push")" == 401
+check "Loki gateway, from app1 with app2's password as app1: a push answers 401" \
+    test "$(push_code app1 -u "app1:${push_password[app2]}" "$loki/loki/api/v1/push")" == 401
+for req in "GET /loki/api/v1/query?query=%7Bhost%3D%22app2%22%7D" "GET /loki/api/v1/query_range" \
+           "POST /loki/api/v1/delete?query=%7Bhost%3D%22app2%22%7D&start=0" "POST /ingester/shutdown" "POST /flush" \
+           "GET /loki/api/v1/tail" "GET /metrics"; do
+    check "Loki gateway, from app1 with app1's login: ${req%%\?*} answers 403" \
+        test "$(code app1 --cacert "$ca_file" -u "app1:${push_password[app1]}" -X "${req%% *}" "$loki${req#* }")" == 403
+done
+gateway_forwards() { # the push reaches Loki's address with X-Scope-OrgID app1 (what the client asked for replaced)
+    [[ "$(push_code app1 -u "app1:${push_password[app1]}" -H 'X-Scope-OrgID: app2' "$loki/loki/api/v1/push")" == 502 ]] &&
+        on_host mon1 tail -n 20 /var/log/nginx/loki-gateway.access.log |
+        grep -F 'user="app1" tenant_sent="app1" tenant_asked="app2" upstream=127.0.0.1:3100 upstream_status=502' >/dev/null
+}
+check "Loki gateway, from app1 with app1's login: a push is forwarded to 127.0.0.1:3100 as tenant app1 (502: no Loki here)" \
+    gateway_forwards
+gateway_plain_http() {
+    local out
+    out="$(in_ns app1 curl -sS --max-time 5 -u "app1:${push_password[app1]}" -X POST -d "$push_body" -w '\n%{http_code}' \
+           "http://${ip[mon1]}:3100/loki/api/v1/push" 2>&1)" || true
+    [[ "$out" == *"The plain HTTP request was sent to HTTPS port"* && "${out##*$'\n'}" == 400 ]]
+}
+check "Loki gateway, from app1: plain HTTP to :3100 is answered 400, not forwarded" gateway_plain_http
+check "Loki gateway, from app1: :3100's certificate verifies against the deployment's CA" \
+    bash -c "echo | ip netns exec mlt-app1 openssl s_client -connect ${ip[mon1]}:3100 -CAfile '$ca_file' \
+             -verify_return_error -verify_ip ${ip[mon1]} 2>/dev/null | grep -q 'Verify return code: 0 (ok)'"
+check "Loki gateway, from app1: :3100's certificate is refused without the deployment's CA" \
+    test "$(code app1 -X POST "$loki/loki/api/v1/push")" == 000
+htpasswd_ok() {
+    local file
+    [[ "$(on_host mon1 stat -c %a:%U:%G /etc/nginx/loki-gateway.htpasswd)" == 640:root:www-data ]] || return 1
+    file="$(on_host mon1 cat /etc/nginx/loki-gateway.htpasswd)" || return 1
+    [[ "$(grep -Ec '^app[12]:[$]2b[$]' <<<"$file")" == 2 && "$file" != *"${push_password[app1]}"* \
+       && "$file" != *"${push_password[app2]}"* ]]
+}
+check "mon1: the gateway's password file is 0640 root:www-data, bcrypt hashes of app1 and app2, no password" htpasswd_ok
+mon1_listens() { # :3100 is nginx on mon1's address only, nothing on :80 (the package's default site is gone)
+    local l
+    l=" $(on_host mon1 ss -Hltn | awk '{print $4}' | sort -u | tr '\n' ' ')"
+    [[ "$l" == *" ${ip[mon1]}:3100 "* && "$l" != *":80 "* && "$l" != *" 0.0.0.0:3100 "* && "$l" != *" *:3100 "* ]]
+}
+check "mon1: :3100 is nginx on ${ip[mon1]} only; nothing listens on :80" mon1_listens
+# curl exit 7: refused (the port is reachable, nothing listens: Grafana runs in check mode only); 28: the firewall
+# dropped it.
+curl_exit() { in_ns "$1" curl -sS -o /dev/null --max-time 3 "${@:2}" 2>/dev/null; echo $?; }
+check "firewall: :3100 of mon1 is closed to the controller (not an app host)" \
+    test "$(curl_exit ctl --cacert "$ca_file" "$loki/loki/api/v1/push")" == 28
+check "firewall: Grafana's :3000 of mon1 is reachable from the admin range (refused: no Grafana here), dropped for app1" \
+    test "$(curl_exit ctl "https://${ip[mon1]}:3000/")-$(curl_exit app1 "https://${ip[mon1]}:3000/")" == 7-28
+check "firewall: Loki's gRPC :9096 of mon1 is closed to app1" test "$(curl_exit app1 "http://${ip[mon1]}:9096/")" == 28
 timing "assertions"
 
 # --- Run 2: idempotence ---------------------------------------------------------------------------------------------

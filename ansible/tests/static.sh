@@ -63,6 +63,14 @@ gate "Set prometheus_web_password" "${secrets[@]}"
 result "site.yml stops without prometheus_web_password" $? "$work/gate.log"
 gate "Set prometheus_web_password" "${secrets[@]}" -e prometheus_web_password=short
 result "site.yml stops on a short prometheus_web_password" $? "$work/gate.log"
+secrets+=(-e prometheus_web_password=a-long-enough-prometheus-secret)
+gate "Set loki_push_password (16+ characters) for app1, app2" "${secrets[@]}"
+result "site.yml stops without the app hosts' loki_push_password, naming them" $? "$work/gate.log"
+gate "Set loki_push_password (16+ characters) for app1, app2" "${secrets[@]}" -e loki_push_password=short
+result "site.yml stops on a short loki_push_password" $? "$work/gate.log"
+gate "Set grafana_admin_user to a login other than" "${secrets[@]}" -e loki_push_password=a-long-enough-push-secret \
+    -e grafana_admin_user=admin
+result "site.yml stops while Grafana's admin login is admin" $? "$work/gate.log"
 
 # check_render.py runs with Ansible's own Python: the one whose passlib hashed the passwords and whose yaml it reads.
 ansible_python="$(ansible --version | sed -n 's/^ *python version = .*(\(.*\))$/\1/p')"

@@ -5,14 +5,21 @@ Usage: check_render.py RENDER_DIR REPO_ROOT
 Prints PASS/FAIL per check; exit status 1 if any failed. Validators (promtool, amtool, blackbox exporter, nft) are the
 ones the roles use on the hosts, run here on the rendered files.
 """
+import base64
+import configparser
 import glob
+import http.client
 import json
 import os
 import re
+import shlex
 import shutil
+import socket
+import ssl
 import subprocess
 import sys
 import tempfile
+import time
 
 import yaml
 
@@ -97,7 +104,8 @@ for f in glob.glob(os.path.join(ansible_dir, "roles", "*", "meta", "argument_spe
 check("the secrets are marked no_log in argument_specs",
       {"grafana_admin_password", "alertmanager_receivers", "alertmanager_global", "tls_ca_passphrase",
        "prometheus_web_password", "alertmanager_web_password", "prometheus_alertmanager_password",
-       "grafana_datasource_credentials", "_web_config_users"} <= secrets, sorted(secrets))
+       "grafana_datasource_credentials", "_web_config_users", "loki_gateway_users", "alloy_loki_password",
+       "promtail_loki_password", "grafana_datasource_headers"} <= secrets, sorted(secrets))
 
 def tasks_of(items):
     for t in items or []:
@@ -174,7 +182,7 @@ prom_src = yaml.safe_load(open(os.path.join(obs, "prometheus", "prometheus.yml")
 prom_out = yaml.safe_load(open(out(mon["host"], "prometheus.yml")))
 client_keys = ("scheme", "tls_config", "basic_auth")
 strip = lambda d: {k: v for k, v in d.items() if k not in client_keys}
-tls_jobs = {"prometheus": "prometheus", "alertmanager": "alertmanager"}  # job -> whose login it uses
+tls_jobs = {"prometheus": "prometheus", "alertmanager": "alertmanager", "grafana": "tls"}  # job -> whose login it uses
 check("rendered prometheus.yml equals the repository's but for TLS and auth on its own jobs and Alertmanagers",
       [strip(j) for j in prom_out["scrape_configs"]] == prom_src["scrape_configs"]
       and [strip(a) for a in prom_out["alerting"]["alertmanagers"]] == prom_src["alerting"]["alertmanagers"]
@@ -184,7 +192,12 @@ check("rendered prometheus.yml: every job but its own two keeps the source's set
       all(j == s for j, s in zip(prom_out["scrape_configs"], prom_src["scrape_configs"]) if j["job_name"] not in tls_jobs))
 clients = [(j["job_name"], j, tls_jobs[j["job_name"]]) for j in prom_out["scrape_configs"] if j["job_name"] in tls_jobs]
 clients += [("alerting", a, "alertmanager") for a in prom_out["alerting"]["alertmanagers"]]
-check("prometheus.yml has the clients of its own API and of Alertmanager", len(clients) == 3, [c[0] for c in clients])
+check("prometheus.yml has the clients of its own API, of Alertmanager and of Grafana", len(clients) == 4, [c[0] for c in clients])
+grafana_job = next((j for j in prom_out["scrape_configs"] if j["job_name"] == "grafana"), {})
+check("prometheus.yml grafana: https with the deployment's CA, no login (Grafana serves /metrics over HTTPS)",
+      grafana_job.get("scheme") == "https" and grafana_job.get("tls_config") == {"ca_file": tls["ca_file"]}
+      and "basic_auth" not in grafana_job, grafana_job)
+clients = [c for c in clients if c[2] != "tls"]
 for name, c, login in clients:
     check(f"prometheus.yml {name}: https, the deployment's CA, {login}'s user, password from a file (not inline)",
           c.get("scheme") == "https" and c.get("tls_config") == {"ca_file": tls["ca_file"]}
@@ -254,7 +267,7 @@ check("alertmanager receivers are the repository's names",
 ok, msg = run(["amtool", "check-config", out(mon["host"], "alertmanager.yml")])
 check("amtool check-config on rendered alertmanager.yml", ok, msg)
 # The notification templates with the rendered base URLs: they load, and the links start at this site's Grafana.
-grafana_url = f"http://{mon['address']}:3000"
+grafana_url = f"https://{mon['address']}:3000"
 shutil.copy(os.path.join(obs, "alertmanager", "templates", "mlt.tmpl"), out(mon["host"], "templates/mlt.tmpl"))
 ok, msg = run(["amtool", "template", "render", "--template.glob=" + out(mon["host"], "templates/*.tmpl"),
                "--template.text={{ template \"mlt.grafana_url\" . }}"])
@@ -309,8 +322,13 @@ for h in apps:
         check(f"{host}: {shipper}.env sets every variable of its config", set(needed) <= set(env), needed)
         check(f"{host}: {shipper} labels equal the host's Prometheus labels",
               env.get("MLT_ENV") == h["env"] and env.get("MLT_HOST") == host, env)
-        check(f"{host}: {shipper} pushes to Loki on the monitoring host",
-              env.get("LOKI_URL") == f"http://{mon['address']}:3100/loki/api/v1/push", env.get("LOKI_URL"))
+        push = h["loki_push"]
+        check(f"{host}: {shipper} pushes over https to the Loki gateway of the monitoring host",
+              env.get("LOKI_URL") == f"https://{mon['address']}:{push['port']}/loki/api/v1/push", env.get("LOKI_URL"))
+        check(f"{host}: {shipper} logs in as {host} (its tenant) with its password file, trusting the deployment's CA",
+              env.get("LOKI_USERNAME") == host == push["username"]
+              and env.get("LOKI_PASSWORD_FILE") == push["password_files"][shipper]
+              and env.get("LOKI_CA_FILE") == tls["ca_file"] == push["ca_files"][shipper], env)
         unit = open(out(host, "wildfly-mlt.service")).read()
         log_dir = re.search(r"-Djboss\.server\.log\.dir=(\S+)", unit).group(1)
         check(f"{host}: {shipper} tails the JSON log the server writes",
@@ -376,6 +394,16 @@ for d in ds:
               and o.get("jsonData", {}).get("tlsAuthWithCACert") is True
               and {k: v for k, v in o.items() if k not in ("url", "basicAuth", "basicAuthUser", "secureJsonData", "jsonData")}
               == {k: v for k, v in d.items() if k not in ("url", "jsonData")}, o)
+    elif d["uid"] in mon["grafana_datasource_headers"]:
+        headers = mon["grafana_datasource_headers"][d["uid"]]
+        names = {k: v for k, v in o.get("jsonData", {}).items() if k.startswith("httpHeaderName")}
+        values = o.get("secureJsonData", {})
+        sent = {names[k]: values.get("httpHeaderValue" + k[len("httpHeaderName"):]) for k in names}
+        check(f"grafana data source {d['uid']}: as in the repository's file but for its headers {sorted(headers)}, "
+              "sent as secure values", sent == headers
+              and {k: v for k, v in o.get("jsonData", {}).items() if k not in names} == d.get("jsonData", {})
+              and {k: v for k, v in o.items() if k not in ("jsonData", "secureJsonData")}
+              == {k: v for k, v in d.items() if k != "jsonData"}, o)
     else:
         check(f"grafana data source {d['uid']}: as in the repository's file", o == d, o)
 provider = yaml.safe_load(open(os.path.join(obs, "grafana", "provisioning", "dashboards", "mlt.yml")))
@@ -388,6 +416,25 @@ check("grafana.ini: the home dashboard is mlt-home, in the directory the provide
       and os.path.exists(home_file) and json.load(open(home_file))["uid"] == "mlt-home", home and home.group(1))
 check("grafana.ini: anonymous access off, sign-up off",
       re.search(r"\[auth\.anonymous\]\s*\nenabled = false", ini) and "allow_sign_up = false" in ini)
+grafana_ini = configparser.ConfigParser(interpolation=None, inline_comment_prefixes=None)
+grafana_ini.read_string(ini)
+g = lambda section, key: grafana_ini.get(section, key, fallback=None)
+check("grafana.ini: HTTPS only, with the host's certificate and key, TLS 1.2 or later",
+      g("server", "protocol") == "https" and g("server", "cert_file") == tls["cert_file"]
+      and g("server", "cert_key") == tls["key_file"] and g("server", "min_tls_version") in ("TLS1.2", "TLS1.3"),
+      dict(grafana_ini["server"]))
+check("grafana.ini: the session cookie is Secure and SameSite=strict or lax",
+      g("security", "cookie_secure") == "true" and g("security", "cookie_samesite") in ("strict", "lax"))
+check("grafana.ini: HSTS for at least a day, Grafana's Content-Security-Policy, nosniff",
+      g("security", "strict_transport_security") == "true"
+      and int(g("security", "strict_transport_security_max_age_seconds") or 0) >= 86400
+      and g("security", "content_security_policy") == "true" and g("security", "x_content_type_options") == "true")
+check("grafana.ini: no external snapshots, no public dashboards",
+      g("snapshots", "external_enabled") == "false" and g("public_dashboards", "enabled") == "false")
+check("grafana.ini: the admin login is not Grafana's well-known admin, and is the inventory's",
+      g("security", "admin_user") == mon["grafana_admin_user"] and mon["grafana_admin_user"].lower() != "admin")
+check(f"grafana reads the host key through the key group, {tls['key_group']}",
+      f"SupplementaryGroups={tls['key_group']}" in open(out(mon["host"], "grafana-hardening.conf")).read())
 
 # --- Firewall: each port only to the hosts that need it; the rule sets load. ---
 def rules(host):
@@ -417,6 +464,9 @@ for port in (3100, 4318):
     check(f"{mon['host']}: :{port} open to the app hosts only", rules(mon["host"]).get(port) == app_addrs,
           rules(mon["host"]).get(port))
 check(f"{mon['host']}: :4317 (OTLP/gRPC, unused) closed", 4317 not in rules(mon["host"]), rules(mon["host"]).get(4317))
+grpc_port = yaml.safe_load(open(os.path.join(obs, "loki", "loki.yml")))["server"]["grpc_listen_port"]
+check(f"{mon['host']}: Loki's gRPC :{grpc_port} is open to nobody (it listens on loopback as well)",
+      grpc_port not in rules(mon["host"]), rules(mon["host"]).get(grpc_port))
 for port in (3000, 9090):
     check(f"{mon['host']}: :{port} open to the admin CIDRs only",
           rules(mon["host"]).get(port) == set(mon["admin_cidrs"]), rules(mon["host"]).get(port))
@@ -438,6 +488,223 @@ if shutil.which("nft") and shutil.which("unshare"):
         check(f"{h}: nft -c accepts the rule set", ok, msg)
 else:
     check("nft and unshare are installed (nftables rule-set check)", False)
+
+# --- Loki: loopback only, one tenant per app host, deletion off unless opted in; the gateway (nginx) in front. ---
+loki_src = yaml.safe_load(open(os.path.join(obs, "loki", "loki.yml")))
+loki_server = loki_src.get("server", {})
+check("loki.yml: multi-tenant (auth_enabled), every request names its tenant", loki_src.get("auth_enabled") is True)
+check("loki.yml: HTTP and gRPC listen on loopback only",
+      loki_server.get("http_listen_address") == "127.0.0.1" == loki_server.get("grpc_listen_address"), loki_server)
+check("loki.yml: queries may span tenants (Grafana reads every app host's)",
+      loki_src.get("querier", {}).get("multi_tenant_queries_enabled") is True)
+check("loki.yml: deletion_mode is set, from LOKI_DELETION_MODE, disabled by default",
+      loki_src.get("limits_config", {}).get("deletion_mode") == "${LOKI_DELETION_MODE:-disabled}")
+check("loki.yml: retention stays on", loki_src["compactor"].get("retention_enabled") is True)
+check("loki.env: the delete API is disabled", env_file(out(mon["host"], "loki.env")).get("LOKI_DELETION_MODE") == "disabled")
+gw = mon["loki_gateway"]
+check("loki gateway: forwards to Loki's own port on loopback",
+      gw["upstream"] == f"127.0.0.1:{loki_server['http_listen_port']}", gw["upstream"])
+check("loki gateway: listens on the host's address, on the port the app hosts push to",
+      gw["listen"] == mon["address"] and all(h["loki_push"]["port"] == gw["port"] for h in apps), gw)
+check("loki gateway: one login per app host, its inventory name", sorted(gw["users"]) == sorted(h["host"] for h in apps),
+      sorted(gw["users"]))
+check("loki gateway: each login's password is that app host's (what its shipper sends)",
+      all(gw["users"][h["host"]] == h["loki_push"]["password"] for h in apps))
+htpasswd_raw = open(out(mon["host"], "loki-gateway.htpasswd")).read()
+hashes = dict(l.split(":", 1) for l in htpasswd_raw.splitlines() if l and not l.startswith("#"))
+check("loki-gateway.htpasswd: one bcrypt hash per app host, each matching that host's password",
+      sorted(hashes) == sorted(gw["users"]) and bcrypt is not None
+      and all(re.match(r"^\$2b\$%02d\$" % gw["bcrypt_rounds"], hashes[u]) and bcrypt.verify(p, hashes[u])
+              for u, p in gw["users"].items()), hashes)
+check("loki-gateway.htpasswd: no password in the file", not any(p in htpasswd_raw for p in gw["users"].values()))
+promtail_client = yaml.safe_load(open(os.path.join(obs, "promtail", "promtail.yml")))["clients"][0]
+check("promtail.yml: basic auth from LOKI_USERNAME and LOKI_PASSWORD_FILE, CA from LOKI_CA_FILE, no tenant_id of its own",
+      promtail_client.get("basic_auth") == {"username": "${LOKI_USERNAME:-}", "password_file": "${LOKI_PASSWORD_FILE:-}"}
+      and promtail_client.get("tls_config") == {"ca_file": "${LOKI_CA_FILE:-}"} and "tenant_id" not in promtail_client,
+      promtail_client)
+alloy_text = " ".join("\n".join(l for l in open(os.path.join(obs, "alloy", "config.alloy"))
+                                if not l.lstrip().startswith("//")).split())
+write = re.search(r'loki\.write "monitoring" \{(.*)$', alloy_text)
+check("config.alloy: loki.write logs in from LOKI_USERNAME and LOKI_PASSWORD_FILE, CA from LOKI_CA_FILE, no tenant_id",
+      write is not None
+      and 'basic_auth { username = sys.env("LOKI_USERNAME") password_file = sys.env("LOKI_PASSWORD_FILE") }' in write.group(1)
+      and 'tls_config { ca_file = sys.env("LOKI_CA_FILE") }' in write.group(1) and "tenant_id" not in alloy_text,
+      write and write.group(1)[:400])
+gw_conf = open(out(mon["host"], "loki-gateway.conf")).read()
+check("loki-gateway.conf: TLS with the host's certificate and key, on the host's address",
+      f"listen {gw['listen']}:{gw['port']} ssl;" in gw_conf and f"ssl_certificate {tls['cert_file']};" in gw_conf
+      and f"ssl_certificate_key {tls['key_file']};" in gw_conf)
+check("loki-gateway.conf: the only location that proxies is POST /loki/api/v1/push, X-Scope-OrgID = the login",
+      gw_conf.count("proxy_pass ") == 1 and "location = /loki/api/v1/push {" in gw_conf
+      and "proxy_set_header X-Scope-OrgID $loki_gateway_tenant;" in gw_conf
+      and re.search(r"map \$remote_user \$loki_gateway_tenant \{\s*default \$remote_user;\s*\}", gw_conf) is not None)
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+def openssl(*args):
+    ok, msg = run(["openssl", *args])
+    if not ok:
+        raise RuntimeError(msg)
+
+if shutil.which("nginx"):
+    # The gateway's file as rendered, in nginx (the role's package) on free loopback ports, with a throwaway CA and
+    # host certificate. Its upstream here is a second server block of the same nginx that records the request line
+    # and the headers it receives (what Loki would get) and answers 204: no stand-in for Loki's behaviour, only for
+    # its ear.
+    stage = tempfile.mkdtemp()
+    os.chmod(stage, 0o755)  # nginx's workers (nobody) read the password file
+    proc = None
+    try:
+        for name in ("ca", "other-ca"):
+            openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                    "-subj", f"/CN=render {name}", "-days", "1", "-keyout", f"{stage}/{name}.key",
+                    "-out", f"{stage}/{name}.crt", "-addext", "basicConstraints=critical,CA:TRUE")
+        openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-subj", "/CN=mon",
+                "-keyout", f"{stage}/host.key", "-out", f"{stage}/host.csr")
+        open(f"{stage}/san.ext", "w").write("subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n")
+        openssl("x509", "-req", "-in", f"{stage}/host.csr", "-CA", f"{stage}/ca.crt", "-CAkey", f"{stage}/ca.key",
+                "-CAcreateserial", "-days", "1", "-extfile", f"{stage}/san.ext", "-out", f"{stage}/host.crt")
+        for f in os.listdir(stage):
+            os.chmod(os.path.join(stage, f), 0o644)
+        port, upstream_port = free_port(), free_port()
+        conf = (gw_conf.replace(f"listen {gw['listen']}:{gw['port']} ssl;", f"listen 127.0.0.1:{port} ssl;")
+                .replace(tls["cert_file"], f"{stage}/host.crt").replace(tls["key_file"], f"{stage}/host.key")
+                .replace(gw["htpasswd"], f"{stage}/htpasswd").replace(gw["access_log"], f"{stage}/access.log")
+                .replace(gw["error_log"], f"{stage}/error.log")
+                .replace(f"server {gw['upstream']};", f"server 127.0.0.1:{upstream_port};"))
+        open(f"{stage}/loki-gateway.conf", "w").write(conf)
+        shutil.copy(out(mon["host"], "loki-gateway.htpasswd"), f"{stage}/htpasswd")
+        os.chmod(f"{stage}/htpasswd", 0o644)
+        temp = "".join(f"    {d}_temp_path {stage}/{d};\n" for d in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+        open(f"{stage}/nginx.conf", "w").write(f"""daemon off;
+pid {stage}/nginx.pid;
+error_log {stage}/nginx-error.log;
+events {{}}
+http {{
+{temp}    include {stage}/loki-gateway.conf;
+    log_format heard escape=json '$request_method $request_uri orgid=[$http_x_scope_orgid] auth=[$http_authorization]';
+    server {{
+        listen 127.0.0.1:{upstream_port};
+        access_log {stage}/upstream.log heard;
+        location / {{ return 204; }}
+    }}
+}}
+""")
+        ok, msg = run(["nginx", "-t", "-q", "-p", stage, "-c", f"{stage}/nginx.conf"])
+        check("nginx -t accepts the rendered loki-gateway.conf (in an http block, with the throwaway certificate)", ok, msg)
+        # The role's own validate command, on the rendered file.
+        validate = yaml.safe_load(open(os.path.join(ansible_dir, "roles", "loki_gateway", "tasks", "main.yml")))
+        command = next(t["ansible.builtin.template"]["validate"] for t in validate
+                       if isinstance(t.get("ansible.builtin.template"), dict)
+                       and t["ansible.builtin.template"].get("src") == "loki-gateway.conf.j2")
+        p = subprocess.run(shlex.split(command % f"{stage}/loki-gateway.conf"), capture_output=True, text=True)
+        check("the role's validate command accepts the rendered loki-gateway.conf", p.returncode == 0, p.stderr[-400:])
+        broken = f"{stage}/broken.conf"
+        open(broken, "w").write(conf.replace("proxy_pass ", "proxy_pas "))
+        p = subprocess.run(shlex.split(command % broken), capture_output=True, text=True)
+        check("the role's validate command refuses a broken loki-gateway.conf", p.returncode != 0, p.stderr[-400:])
+        proc = subprocess.Popen(["nginx", "-p", stage, "-c", f"{stage}/nginx.conf"], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.1)
+        ca_ctx = ssl.create_default_context(cafile=f"{stage}/ca.crt")
+
+        def request(method, path, login=None, headers=None, body=b"", ctx=ca_ctx):
+            c = http.client.HTTPSConnection("127.0.0.1", port, context=ctx, timeout=10)
+            h = dict(headers or {})
+            if login:
+                h["Authorization"] = "Basic " + base64.b64encode(f"{login[0]}:{login[1]}".encode()).decode()
+            try:
+                c.request(method, path, body=body, headers=h)
+                r = c.getresponse()
+                return r.status, r.read().decode(errors="replace")
+            finally:
+                c.close()
+
+        def heard():
+            try:
+                return open(f"{stage}/upstream.log").read().splitlines()
+            except FileNotFoundError:
+                return []
+
+        def until(predicate):
+            deadline = time.monotonic() + 10
+            while not predicate() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            return predicate()
+
+        app1, app2 = sorted(gw["users"])[:2]
+        login1, login2 = (app1, gw["users"][app1]), (app2, gw["users"][app2])
+        push = "/loki/api/v1/push"
+        stream = json.dumps({"streams": [{"stream": {"host": app1}, "values": [["1", "line"]]}]}).encode()
+        json_type = {"Content-Type": "application/json"}
+        status, _ = request("POST", push, body=stream, headers=json_type)
+        check("loki gateway (nginx): a push without login answers 401", status == 401, status)
+        status, _ = request("POST", push, login=(app1, "wrong-password-wrong"), body=stream, headers=json_type)
+        check("loki gateway (nginx): a push with a wrong password answers 401", status == 401, status)
+        status, _ = request("POST", push, login=(app1, gw["users"][app2]), body=stream, headers=json_type)
+        check(f"loki gateway (nginx): {app1} with {app2}'s password answers 401", status == 401, status)
+        check("loki gateway (nginx): nothing refused reached Loki", heard() == [], heard())
+        status, _ = request("POST", push, login=login1, body=stream, headers={**json_type, "X-Scope-OrgID": app2})
+        check(f"loki gateway (nginx): {app1}'s push with its login is forwarded (the upstream's 204)", status == 204, status)
+        check(f"loki gateway (nginx): Loki gets {push} with X-Scope-OrgID {app1} (the {app2} the client sent is "
+              "replaced) and no Authorization", until(lambda: heard() == [f"POST {push} orgid=[{app1}] auth=[]"]), heard())
+        access = lambda: open(f"{stage}/access.log").read().splitlines()
+        check("loki gateway (nginx): its access log records the tenant sent and the one the client asked for",
+              until(lambda: any(f'user="{app1}" tenant_sent="{app1}" tenant_asked="{app2}"' in l
+                                and "upstream_status=204" in l for l in access())), access()[-3:])
+        status, _ = request("POST", push, login=login2, body=stream, headers=json_type)
+        check(f"loki gateway (nginx): {app2}'s push goes to tenant {app2}",
+              status == 204 and until(lambda: heard()[-1:] == [f"POST {push} orgid=[{app2}] auth=[]"]), heard())
+        # A spelling that nginx normalizes to the push path is forwarded as that path, never as the client wrote it.
+        before = len(heard())
+        status, _ = request("POST", "/loki/api/v1/delete/../push", login=login1, body=stream, headers=json_type)
+        check("loki gateway (nginx): /loki/api/v1/delete/../push reaches Loki as /loki/api/v1/push",
+              status == 204 and until(lambda: heard()[before:] == [f"POST {push} orgid=[{app1}] auth=[]"]), heard())
+        before = len(heard())
+        refused = [("GET", "/loki/api/v1/query?query=%7Bhost%3D%22app2%22%7D"), ("GET", "/loki/api/v1/query_range"),
+                   ("GET", "/loki/api/v1/labels"), ("GET", "/loki/api/v1/tail"), ("GET", push),
+                   ("POST", "/loki/api/v1/delete?query=%7Bhost%3D%22app2%22%7D&start=0"),
+                   ("DELETE", "/loki/api/v1/delete"), ("POST", "/flush"), ("POST", "/ingester/shutdown"),
+                   ("GET", "/ingester/shutdown"), ("GET", "/config"), ("GET", "/metrics"), ("GET", "/ready"),
+                   ("POST", "/loki/api/v1/push/../delete"), ("POST", "/api/prom/push"), ("POST", "/otlp/v1/logs")]
+        for method, path in refused:
+            status, _ = request(method, path, login=login1, body=b"" if method == "GET" else stream, headers=json_type)
+            check(f"loki gateway (nginx): {method} {path.split('?')[0]} with {app1}'s login is refused (403)",
+                  status == 403, status)
+        time.sleep(0.2)
+        check("loki gateway (nginx): no refused request reached Loki", heard()[before:] == [], heard()[before:])
+        try:
+            request("POST", push, login=login1, body=stream, headers=json_type,
+                    ctx=ssl.create_default_context(cafile=f"{stage}/other-ca.crt"))
+            check("loki gateway (nginx): a client trusting another CA refuses its certificate", False)
+        except ssl.SSLCertVerificationError:
+            check("loki gateway (nginx): a client trusting another CA refuses its certificate", True)
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        c.request("POST", push, body=stream, headers={**json_type, "Authorization": "Basic " + base64.b64encode(
+            f"{login1[0]}:{login1[1]}".encode()).decode()})
+        r = c.getresponse()
+        text = r.read().decode(errors="replace")
+        c.close()
+        check("loki gateway (nginx): plain HTTP is answered 400 and not forwarded",
+              r.status == 400 and "plain HTTP request was sent to HTTPS port" in text
+              and until(lambda: len(heard()) == before) and len(heard()) == before, (r.status, text[:200]))
+    except Exception as e:  # a failure to set up the stage is a failed check, not a crash of the whole report
+        check("loki gateway (nginx): the local run with a throwaway CA completes", False, repr(e))
+    finally:
+        if proc:
+            proc.terminate()
+            proc.wait(timeout=20)
+        shutil.rmtree(stage)
+else:
+    check("nginx is installed (the Loki gateway's check: apt-get install nginx)", False)
 
 # --- Units: systemd accepts every rendered unit (each directive known and well-formed), the hardening is in each,
 # and the services with no egress deny every other address. The binaries are not installed here: /bin/true stands in
@@ -462,7 +729,7 @@ for unit in units:
                   (p.stdout + p.stderr)[-600:])
         finally:
             shutil.rmtree(vdir)
-for service, peers in (("loki", set(mon["app_addresses"])), ("jaeger", set(mon["app_addresses"]) | set(mon["admin_cidrs"]))):
+for service, peers in (("loki", set()), ("jaeger", set(mon["app_addresses"]) | set(mon["admin_cidrs"]))):
     text = open(out(mon["host"], f"{service}.service")).read()
     allow = re.search(r"^IPAddressAllow=(.*)$", text, re.M)
     check(f"{service}.service: no egress, only localhost and its clients ({sorted(peers)})",
