@@ -593,7 +593,7 @@ http {{
     }}
 }}
 """)
-        ok, msg = run(["nginx", "-t", "-q", "-p", stage, "-c", f"{stage}/nginx.conf"])
+        ok, msg = run(["nginx", "-t", "-q", "-e", f"{stage}/nginx-error.log", "-p", stage, "-c", f"{stage}/nginx.conf"])
         check("nginx -t accepts the rendered loki-gateway.conf (in an http block, with the throwaway certificate)", ok, msg)
         # The role's own validate command, on the rendered file.
         validate = yaml.safe_load(open(os.path.join(ansible_dir, "roles", "loki_gateway", "tasks", "main.yml")))
@@ -606,7 +606,7 @@ http {{
         open(broken, "w").write(conf.replace("proxy_pass ", "proxy_pas "))
         p = subprocess.run(shlex.split(command % broken), capture_output=True, text=True)
         check("the role's validate command refuses a broken loki-gateway.conf", p.returncode != 0, p.stderr[-400:])
-        proc = subprocess.Popen(["nginx", "-p", stage, "-c", f"{stage}/nginx.conf"], stdout=subprocess.DEVNULL,
+        proc = subprocess.Popen(["nginx", "-e", f"{stage}/nginx-error.log", "-p", stage, "-c", f"{stage}/nginx.conf"], stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
