@@ -162,6 +162,8 @@ prometheus_password=$(openssl rand -hex 16)
 alertmanager_password="am\$$(openssl rand -hex 16)"
 # The Loki gateway's logins, one per app host.
 declare -A push_password=([app1]=$(openssl rand -hex 16) [app2]=$(openssl rand -hex 16))
+# The admins' login at the Jaeger gateway.
+jaeger_password=$(openssl rand -hex 16)
 ca_file="$work/pki/ca.crt"
 cat >"$work/test-hosts.yml" <<EOF
 all:
@@ -197,6 +199,7 @@ all:
           grafana_admin_password: converge-test-password
           prometheus_web_password: $prometheus_password
           alertmanager_web_password: '$alertmanager_password'
+          jaeger_ui_password: $jaeger_password
           alertmanager_receivers:
             pager: {webhook_configs: [{url: "http://${ip[ctl]}:9/pager"}]}
             team: {webhook_configs: [{url: "http://${ip[ctl]}:9/team"}]}
@@ -412,6 +415,24 @@ check "firewall: :3100 of mon1 is closed to the controller (not an app host)" \
 check "firewall: Grafana's :3000 of mon1 is reachable from the admin range (refused: no Grafana here), dropped for app1" \
     test "$(curl_exit ctl "https://${ip[mon1]}:3000/")-$(curl_exit app1 "https://${ip[mon1]}:3000/")" == 7-28
 check "firewall: Loki's gRPC :9096 of mon1 is closed to app1" test "$(curl_exit app1 "http://${ip[mon1]}:9096/")" == 28
+
+# --- The Jaeger gateway (real nginx on mon1; Jaeger runs in check mode only, so nothing listens behind it) ----------
+# From the admin range (the controller): every request needs the admins' login; with it, nginx forwards to Jaeger on
+# loopback (502: no Jaeger here) and its log says so.
+jaeger="https://${ip[mon1]}:16686"
+check "Jaeger gateway, from the admin range without login: 401" \
+    test "$(code ctl --cacert "$ca_file" "$jaeger/api/services")" == 401
+check "Jaeger gateway, with a wrong password: 401" \
+    test "$(code ctl --cacert "$ca_file" -u jaeger:wrong-wrong-wrong "$jaeger/api/services")" == 401
+jaeger_forwarded() {
+    [[ "$(code ctl --cacert "$ca_file" -u "jaeger:$jaeger_password" "$jaeger/api/services")" == 502 ]] &&
+        on_host mon1 tail -n 5 /var/log/nginx/jaeger-gateway.access.log | grep -q 'GET /api/services HTTP/1.1" 502 user="jaeger"'
+}
+check "Jaeger gateway, with the admins' login: forwarded to Jaeger on loopback (502: Jaeger runs in check mode here)" \
+    jaeger_forwarded
+check "Jaeger gateway: plain HTTP gets 400" test "$(code ctl "http://${ip[mon1]}:16686/api/services")" == 400
+check "firewall: the Jaeger gateway :16686 of mon1 is closed to app1" \
+    test "$(curl_exit app1 --cacert "$ca_file" "$jaeger/")" == 28
 timing "assertions"
 
 # --- Run 2: idempotence ---------------------------------------------------------------------------------------------

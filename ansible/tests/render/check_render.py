@@ -530,6 +530,19 @@ check("config.alloy: loki.write logs in from LOKI_USERNAME and LOKI_PASSWORD_FIL
       and 'basic_auth { username = sys.env("LOKI_USERNAME") password_file = sys.env("LOKI_PASSWORD_FILE") }' in write.group(1)
       and 'tls_config { ca_file = sys.env("LOKI_CA_FILE") }' in write.group(1) and "tenant_id" not in alloy_text,
       write and write.group(1)[:400])
+# The Jaeger gateway: Jaeger's UI and query API have no login; they listen on loopback, nginx serves them with TLS and
+# a login on the host's address.
+jaeger_gw = open(out(mon["host"], "jaeger-gateway.conf")).read()
+jaeger_query = jaeger_base["extensions"]["jaeger_query"]["http"]["endpoint"]
+check("jaeger.yml: the UI and query API listen on loopback only", jaeger_query.startswith("127.0.0.1:"), jaeger_query)
+check("jaeger-gateway.conf: TLS with the host's certificate on the host's address, the UI's port",
+      f"listen {mon['address']}:16686 ssl;" in jaeger_gw and "ssl_certificate /etc/mlt-tls/host.crt;" in jaeger_gw
+      and "ssl_certificate_key /etc/mlt-tls/host.key;" in jaeger_gw, jaeger_gw[:600])
+jaeger_locations = re.findall(r"location\s+([^{]+)\{(.*?)\n    \}", jaeger_gw, re.S)
+check("jaeger-gateway.conf: one location, every request needs a login, then goes to Jaeger on loopback",
+      len(jaeger_locations) == 1 and "auth_basic_user_file /etc/nginx/jaeger-gateway.htpasswd;" in jaeger_locations[0][1]
+      and f"proxy_pass http://{jaeger_query};" in jaeger_locations[0][1]
+      and 'proxy_set_header Authorization "";' in jaeger_locations[0][1], jaeger_locations)
 gw_conf = open(out(mon["host"], "loki-gateway.conf")).read()
 check("loki-gateway.conf: TLS with the host's certificate and key, on the host's address",
       f"listen {gw['listen']}:{gw['port']} ssl;" in gw_conf and f"ssl_certificate {tls['cert_file']};" in gw_conf
@@ -595,11 +608,11 @@ http {{
 """)
         ok, msg = run(["nginx", "-t", "-q", "-e", f"{stage}/nginx-error.log", "-p", stage, "-c", f"{stage}/nginx.conf"])
         check("nginx -t accepts the rendered loki-gateway.conf (in an http block, with the throwaway certificate)", ok, msg)
-        # The role's own validate command, on the rendered file.
-        validate = yaml.safe_load(open(os.path.join(ansible_dir, "roles", "loki_gateway", "tasks", "main.yml")))
+        # The role's own validate command (the shared path of the gateways, _nginx_site), on the rendered file.
+        validate = yaml.safe_load(open(os.path.join(ansible_dir, "roles", "_nginx_site", "tasks", "main.yml")))
         command = next(t["ansible.builtin.template"]["validate"] for t in validate
                        if isinstance(t.get("ansible.builtin.template"), dict)
-                       and t["ansible.builtin.template"].get("src") == "loki-gateway.conf.j2")
+                       and t["ansible.builtin.template"].get("src") == "{{ _nginx_site_template }}")
         p = subprocess.run(shlex.split(command % f"{stage}/loki-gateway.conf"), capture_output=True, text=True)
         check("the role's validate command accepts the rendered loki-gateway.conf", p.returncode == 0, p.stderr[-400:])
         broken = f"{stage}/broken.conf"
@@ -729,7 +742,7 @@ for unit in units:
                   (p.stdout + p.stderr)[-600:])
         finally:
             shutil.rmtree(vdir)
-for service, peers in (("loki", set()), ("jaeger", set(mon["app_addresses"]) | set(mon["admin_cidrs"]))):
+for service, peers in (("loki", set()), ("jaeger", set(mon["app_addresses"]))):
     text = open(out(mon["host"], f"{service}.service")).read()
     allow = re.search(r"^IPAddressAllow=(.*)$", text, re.M)
     check(f"{service}.service: no egress, only localhost and its clients ({sorted(peers)})",
