@@ -356,6 +356,11 @@ check "app1: mgmt-users.properties stays 0600, the server's" \
 check "app1: server.log belongs to the log group (0640), not the server's group" \
     test "$(on_host app1 stat -c %a:%G /var/log/wildfly-mlt/server.log)" == 640:wildfly-log
 
+# webapi is internal: webapp (its /webapp/service answered 4 above, to the controller) reaches it, a client outside the app hosts gets 403 from
+# Undertow; another app host may call it.
+check "app1: /webapi/add refused to the controller (403), answered to app2" \
+    test "$(code ctl "http://${ip[app1]}:8080/webapi/add?a=1&b=2")-$(code app2 "http://${ip[app1]}:8080/webapi/add?a=1&b=2")" == 403-200
+
 # --- The Loki gateway (real nginx on mon1; Loki itself runs in check mode only, so nothing listens behind it) ------
 # From app1: only POST /loki/api/v1/push with app1's own login passes, into tenant app1, over TLS only.
 loki="https://${ip[mon1]}:3100"

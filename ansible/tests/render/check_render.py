@@ -343,6 +343,15 @@ for h in apps:
               "MLT_ENVIRONMENT", "OTEL_EXPORTER_PROMETHEUS_HOST", "WEBAPI_URL", "JAVA_OPTS", "MLT_CONSOLE_LOG_LEVEL"]
     check(f"{host}: wildfly.env sets every runtime variable", all(k in env for k in needed),
           [k for k in needed if k not in env])
+    callers = yaml.safe_load(open(out(host, "webapi-callers.yml")))["wildfly-configuration"]["subsystem"]["undertow"]
+    acl = callers["configuration"]["filter"]["expression-filter"]["mlt-webapi-callers"]["expression"]
+    check(f"{host}: /webapi answers loopback and the app hosts only (Undertow ip-access-control, default deny)",
+          acl == "ip-access-control(default-allow=false, acl={%s})" % ", ".join(
+              f"'{a} allow'" for a in ["127.0.0.1", "::1"] + [a["address"] for a in apps])
+          and callers["server"]["default-server"]["host"]["default-host"]["filter-ref"]["mlt-webapi-callers"]
+          == {"predicate": "path-prefix('/webapi')"}, acl)
+    check(f"{host}: the server reads the access list at boot",
+          "--yaml=/etc/wildfly-mlt/webapi-callers.yml" in open(out(host, "wildfly-mlt.service")).read())
     check(f"{host}: traces go to Jaeger's OTLP/HTTP on the monitoring host, over TLS",
           env["OTEL_EXPORTER_OTLP_ENDPOINT"] == f"https://{mon['address']}:4318", env["OTEL_EXPORTER_OTLP_ENDPOINT"])
     check(f"{host}: the exporter checks Jaeger against the deployment's CA and presents this host's certificate",

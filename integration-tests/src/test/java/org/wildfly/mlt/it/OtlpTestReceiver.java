@@ -159,6 +159,26 @@ public final class OtlpTestReceiver {
                 found -> found.size() >= atLeast, atLeast + " spans in trace " + traceId);
     }
 
+    /**
+     * The spans of a /webapp/service trace, waiting until webapp's server, manual and HTTP client spans and webapi's
+     * server span have all arrived. Not a count: webapi's database spans come first, in any number.
+     */
+    public List<ReceivedSpan> awaitServiceTrace(String traceId, Duration timeout) {
+        return Await.until(timeout, () -> spans.stream().filter(s -> s.traceId().equals(traceId)).toList(),
+                OtlpTestReceiver::isCompleteServiceTrace, "webapp's three spans and webapi's server span in trace " + traceId);
+    }
+
+    private static boolean isCompleteServiceTrace(List<ReceivedSpan> trace) {
+        return has(trace, "webapp", Span.SpanKind.SPAN_KIND_SERVER) && has(trace, "webapp", Span.SpanKind.SPAN_KIND_INTERNAL)
+                && trace.stream().anyMatch(s -> "webapp".equals(s.service()) && s.kind() == Span.SpanKind.SPAN_KIND_CLIENT
+                        && s.attributes().containsKey("http.request.method"))
+                && has(trace, "webapi", Span.SpanKind.SPAN_KIND_SERVER);
+    }
+
+    private static boolean has(List<ReceivedSpan> trace, String service, Span.SpanKind kind) {
+        return trace.stream().anyMatch(s -> service.equals(s.service()) && s.kind() == kind);
+    }
+
     /** Stops a receiver made by {@link #mutualTls}. */
     public synchronized void stop() {
         if (server != null) {
