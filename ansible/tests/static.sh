@@ -71,6 +71,13 @@ result "site.yml stops on a short loki_push_password" $? "$work/gate.log"
 gate "Set grafana_admin_user to a login other than" "${secrets[@]}" -e loki_push_password=a-long-enough-push-secret \
     -e grafana_admin_user=admin
 result "site.yml stops while Grafana's admin login is admin" $? "$work/gate.log"
+secrets+=(-e loki_push_password=a-long-enough-push-secret)
+gate "Set mlt_db_password" "${secrets[@]}"
+result "site.yml stops without mlt_db_password" $? "$work/gate.log"
+gate "Set mlt_db_password" "${secrets[@]}" -e mlt_db_password=changeme-changeme-changeme
+result "site.yml stops on a placeholder database password" $? "$work/gate.log"
+gate "Set mlt_db_password" "${secrets[@]}" -e 'mlt_db_password=a-long-enough-but-"quoted"'
+result "site.yml stops on a database password the EnvironmentFile cannot hold" $? "$work/gate.log"
 
 # check_render.py runs with Ansible's own Python: the one whose passlib hashed the passwords and whose yaml it reads.
 ansible_python="$(ansible --version | sed -n 's/^ *python version = .*(\(.*\))$/\1/p')"
@@ -89,10 +96,12 @@ if ! grep -q '^render checks:' "$work/check.log"; then
     failed=$((failed + 1)); echo "FAIL check_render.py did not finish"; tail -n 20 "$work/check.log"
 fi
 
-# One place per port: render again with every app-host port moved (management, both metrics ports, Alloy's). The same
+# One place per port: render again with every app-host port moved (management, both metrics ports, Alloy's) and the
+# database host's (PostgreSQL, its exporter). The same
 # checks must pass: a port written anywhere but the inventory would now disagree with what the host listens on.
 moved='{"wildfly_management_port": 19990, "mlt_log_shipper_ports": {"alloy": 22345, "promtail": 9080},
-        "wildfly_app_services": [{"name": "webapp", "metrics_port": 19464}, {"name": "webapi", "metrics_port": 19465}]}'
+        "wildfly_app_services": [{"name": "webapp", "metrics_port": 19464}, {"name": "webapi", "metrics_port": 19465}],
+        "postgresql_port": 15432, "postgresql_exporter_port": 19187}'
 mkdir -p "$work/render-moved"
 MLT_RENDER_DIR="$work/render-moved" timed ansible-playbook -i inventories/example -e "mlt_repo_root=$repo" \
     -e "$moved" tests/render/render.yml >"$work/render-moved.log" 2>&1
@@ -104,7 +113,9 @@ failed=$((failed + $(grep -c '^FAIL ' "$work/check-moved.log")))
 if ! grep -q '^render checks:' "$work/check-moved.log"; then
     failed=$((failed + 1)); echo "FAIL check_render.py (ports moved) did not finish"; tail -n 20 "$work/check-moved.log"
 fi
-grep -q '19990' "$work/render-moved/mon1/file_sd/wildfly.yml" && grep -q '19465' "$work/render-moved/app1/nftables.conf"
+grep -q '19990' "$work/render-moved/mon1/file_sd/wildfly.yml" && grep -q '19465' "$work/render-moved/app1/nftables.conf" \
+    && grep -q ':19187' "$work/render-moved/mon1/file_sd/postgres.yml" && grep -q '15432' "$work/render-moved/db1/nftables.conf" \
+    && grep -q ':15432/' "$work/render-moved/app1/wildfly.env"
 result "the moved ports reached Prometheus' targets and the firewall" $? "$work/check-moved.log"
 
 echo "static: ${SECONDS} s"

@@ -54,7 +54,8 @@ for f in sorted(glob.glob(os.path.join(render_dir, "*", "inventory.json"))):
     hosts[h["host"]] = h
 apps = [h for h in hosts.values() if "app_servers" in h["groups"]]
 mons = [h for h in hosts.values() if "monitoring" in h["groups"]]
-check("inventory has app servers and a monitoring host", apps and mons)
+dbs = [h for h in hosts.values() if "databases" in h["groups"]]
+check("inventory has app servers, a monitoring host and one database host", apps and mons and len(dbs) == 1)
 mon = mons[0]
 out = lambda host, name: os.path.join(render_dir, host, name)
 
@@ -105,7 +106,8 @@ check("the secrets are marked no_log in argument_specs",
       {"grafana_admin_password", "alertmanager_receivers", "alertmanager_global", "tls_ca_passphrase",
        "prometheus_web_password", "alertmanager_web_password", "prometheus_alertmanager_password",
        "grafana_datasource_credentials", "_web_config_users", "loki_gateway_users", "alloy_loki_password",
-       "promtail_loki_password", "grafana_datasource_headers"} <= secrets, sorted(secrets))
+       "promtail_loki_password", "grafana_datasource_headers", "postgresql_password",
+       "wildfly_db_password"} <= secrets, sorted(secrets))
 
 def tasks_of(items):
     for t in items or []:
@@ -170,6 +172,11 @@ for shipper in ("promtail", "alloy"):
     expected_sd[shipper] = [{"targets": [f"{h['address']}:{shipper_port[h['host']]}"],
                              "labels": {"env": h["env"], "service": shipper, "host": h["host"]}}
                             for h in apps if h["log_shipper"] == shipper]
+# postgres_exporter's port: the one the database host's exporter listens on.
+exporter_listen = {h["host"]: re.search(r"--web\.listen-address=(\S+?)\"", open(out(h["host"], "postgres_exporter.default")).read())
+                   .group(1) for h in dbs}
+expected_sd["postgres"] = [{"targets": [exporter_listen[h["host"]]],
+                            "labels": {"env": h["env"], "service": "postgres", "host": h["host"]}} for h in dbs]
 for job, expected in expected_sd.items():
     groups = yaml.safe_load(open(out(mon["host"], f"file_sd/{job}.yml"))) or []
     check(f"file_sd/{job}.yml targets = the ports the app hosts listen on", groups == expected, (groups, expected))
@@ -727,6 +734,48 @@ http {{
         shutil.rmtree(stage)
 else:
     check("nginx is installed (the Loki gateway's check: apt-get install nginx)", False)
+
+# --- The database host: PostgreSQL listens on the inventory's interface, lets in webapi from the app hosts only, over
+# TLS with scram-sha-256, to its own database; every app host's datasource points there, verifying the certificate. ---
+def pg_conf(path):
+    return {m.group(1): m.group(2).strip("'") for m in re.finditer(r"^(\w+) = (.+)$", open(path).read(), re.M)}
+
+for db in dbs:
+    conf = {**pg_conf(out(db["host"], "postgresql-restart.conf")), **pg_conf(out(db["host"], "postgresql-reload.conf"))}
+    check(f"{db['host']}: PostgreSQL listens on its inventory address only", conf.get("listen_addresses") == db["address"],
+          conf.get("listen_addresses"))
+    check(f"{db['host']}: TLS on with the host's certificate and key, TLS 1.2 or later; scram-sha-256 passwords",
+          conf.get("ssl") == "on" and conf.get("ssl_cert_file") == tls["cert_file"]
+          and conf.get("ssl_key_file") == tls["key_file"] and conf.get("ssl_min_protocol_version") == "TLSv1.2"
+          and conf.get("password_encryption") == "scram-sha-256", conf)
+    hba = [l.split() for l in open(out(db["host"], "pg_hba.conf")).read().splitlines() if l.strip() and not l.startswith("#")]
+    remote = [l for l in hba if l[0] != "local"]
+    check(f"{db['host']}: pg_hba: remote logins only hostssl, scram-sha-256, one database and role, from each app host",
+          all(l[0] == "hostssl" and l[4] == "scram-sha-256" for l in remote)
+          and {l[3] for l in remote} == {a + "/32" for a in db["app_addresses"]}
+          and len({(l[1], l[2]) for l in remote}) == 1, remote)
+    check(f"{db['host']}: pg_hba: local logins by peer only (postgres, the exporter's role)",
+          all(l[-1] == "peer" for l in hba if l[0] == "local") and {l[2] for l in hba if l[0] == "local"}
+          == {"postgres", db["db_exporter_user"]}, hba)
+    r = rules(db["host"])
+    port, exporter_port = int(conf["port"]), int(exporter_listen[db["host"]].rsplit(":", 1)[1])
+    check(f"{db['host']}: :{port} open to the app hosts only, :{exporter_port} to the monitoring hosts only, nothing else",
+          r.get(port) == set(db["app_addresses"]) and r.get(exporter_port) == {m["address"] for m in mons}
+          and set(r) == {22, port, exporter_port}, r)
+    check(f"{db['host']}: the exporter listens on the host's address and connects over the Unix socket, no password",
+          exporter_listen[db["host"]].startswith(db["address"] + ":")
+          and "host=/run/postgresql" in env_file(out(db["host"], "postgres_exporter.default"))["DATA_SOURCE_NAME"]
+          and "password" not in env_file(out(db["host"], "postgres_exporter.default"))["DATA_SOURCE_NAME"])
+    database, role = remote[0][1], remote[0][2]
+    for h in apps:
+        env = wf_env[h["host"]]
+        check(f"{h['host']}: webapi's datasource is PostgreSQL on {db['host']}:{port}/{database} as {role}, "
+              "the certificate verified against the deployment's CA",
+              env.get("MLT_DB_DRIVER") == "postgresql"
+              and env.get("MLT_DB_URL") == f"jdbc:postgresql://{db['address']}:{port}/{database}"
+                                           f"?sslmode=verify-full&sslrootcert={tls['ca_file']}"
+              and env.get("MLT_DB_USER") == role and env.get("MLT_DB_PASSWORD") == db["db_password"],
+              {k: v for k, v in env.items() if k.startswith("MLT_DB") and k != "MLT_DB_PASSWORD"})
 
 # --- Units: systemd accepts every rendered unit (each directive known and well-formed), the hardening is in each,
 # and the services with no egress deny every other address. The binaries are not installed here: /bin/true stands in

@@ -48,6 +48,8 @@ public final class LivePrometheus implements AutoCloseable {
             writeTargets(work, "wildfly", Map.of("wildfly", authority(Http.MANAGEMENT)));
             Files.writeString(work.resolve("prometheus/file_sd/promtail.yml"), "[]\n");
             Files.writeString(work.resolve("prometheus/file_sd/alloy.yml"), "[]\n");
+            // No postgres_exporter here (the database host's, on the VMs): its job has no targets.
+            Files.writeString(work.resolve("prometheus/file_sd/postgres.yml"), "[]\n");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -60,7 +60,7 @@ class PrometheusConfigTest {
         ObservabilityFiles.yaml("prometheus/prometheus.yml").path("scrape_configs")
                 .forEach(job -> jobs.add(job.path("job_name").asText()));
         assertEquals(List.of("app", "wildfly", "health-ready", "health-live", "promtail", "alloy",
-                "prometheus", "alertmanager", "blackbox", "loki", "jaeger", "jaeger-spanmetrics", "grafana"), jobs);
+                "postgres", "prometheus", "alertmanager", "blackbox", "loki", "jaeger", "jaeger-spanmetrics", "grafana"), jobs);
     }
 
     /** An app host must not flood Prometheus: every job that scrapes the app hosts has the same four limits. */
