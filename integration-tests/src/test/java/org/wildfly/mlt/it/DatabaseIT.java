@@ -21,6 +21,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.jboss.arquillian.container.test.api.RunAsClient;
+import org.jboss.as.controller.client.helpers.Operations;
+import org.jboss.dmr.ModelNode;
 import org.jboss.arquillian.junit5.ArquillianExtension;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -40,6 +42,8 @@ class DatabaseIT {
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
     /** The application_name of the psql session that holds the table lock in the pool-exhaustion test. */
     private static final String LOCK_HOLDER = "it-lock-holder";
+    private static final String LOCK_GRANTED = "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation"
+            + " WHERE c.relname = 'addition' AND l.mode = 'ExclusiveLock' AND l.granted";
 
     @BeforeAll
     static void startTraceReceiver() {
@@ -210,7 +214,8 @@ class DatabaseIT {
      * A slow statement under concurrency: while a lock holds every INSERT, the pool's 10 connections are taken by the
      * first 10 callers and each further caller gets a 503 problem after the blocking timeout (500 ms) instead of
      * queueing behind them; request threads stay free (health and a page without the database answer at once), every
-     * caller turned away is counted as a blocking failure, and once the lock goes the held calls complete.
+     * caller turned away is counted as a blocking failure, and once the lock goes (long before the datasource's 10 s query
+     * timeout would cancel them) the held calls complete.
      */
     @Test
     void anExhaustedPoolAnswersFast503sInsteadOfAPileUp() throws Exception {
@@ -222,19 +227,11 @@ class DatabaseIT {
         double failuresBefore = managementScrape().value("wildfly_datasources_pool_blocking_failure_count", WEBAPI_DS);
 
         ExecutorService background = Executors.newCachedThreadPool();
-        CompletableFuture<Void> lock = CompletableFuture.runAsync(() -> {
-            try {
-                postgres.sql(Postgres.DATABASE, "SET application_name = '" + LOCK_HOLDER + "'; BEGIN;"
-                        + " LOCK TABLE addition IN EXCLUSIVE MODE; SELECT pg_sleep(120); COMMIT");
-            } catch (AssertionError terminated) {
-                // Ended by pg_terminate_backend below: the lock is gone, as intended.
-            }
-        }, background);
+        CompletableFuture<Void> lock = holdTableLock(postgres, background);
         Load.Result spike;
         try {
-            Await.until(TIMEOUT, () -> postgres.sql(Postgres.DATABASE, "SELECT count(*) FROM pg_locks l JOIN pg_class c"
-                    + " ON c.oid = l.relation WHERE c.relname = 'addition' AND l.mode = 'ExclusiveLock' AND l.granted"),
-                    "1"::equals, "the lock on table addition");
+            Await.until(TIMEOUT, () -> postgres.sql(Postgres.DATABASE, LOCK_GRANTED), "1"::equals,
+                    "the lock on table addition");
             CompletableFuture<Load.Result> load = CompletableFuture.supplyAsync(
                     () -> Load.closedLoop(Http.APP + "/webapi/add?a=40&b=2", callers, callers), background);
             Await.until(TIMEOUT, () -> managementScrape().value("wildfly_datasources_pool_blocking_failure_count",
@@ -249,12 +246,10 @@ class DatabaseIT {
                 assertTrue(ms < FAST_MS, free + " answered after " + ms + " ms while the pool was exhausted");
             }
             assertFalse(load.isDone(), "the held callers wait for the lock");
-            postgres.sql("postgres", "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '"
-                    + LOCK_HOLDER + "'");
+            releaseTableLock(postgres);
             spike = load.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
         } finally {
-            postgres.sql("postgres", "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '"
-                    + LOCK_HOLDER + "'");
+            releaseTableLock(postgres);
             lock.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
             background.shutdownNow();
         }
@@ -268,6 +263,60 @@ class DatabaseIT {
         assertTrue(refusedWithinMs < FAST_MS, "the " + refused + " refused callers answered within " + refusedWithinMs + " ms");
         JsonNode problem = ServiceEndpointsIT.assertProblem(spike.firstOfEach().get(503), 503);
         assertEquals("The database is unavailable.", problem.path("detail").asText());
+        long started = System.nanoTime();
+        assertEquals(200, Http.get(Http.APP + "/webapi/add?a=1&b=2").statusCode());
+        assertTrue((System.nanoTime() - started) / 1_000_000 < FAST_MS, "served at once after the lock went");
+    }
+
+    /**
+     * A statement stuck on a lock does not hold its connection forever: the datasource's query timeout cancels it, the
+     * caller gets a 504 problem soon after the timeout (not before: it was the timeout, not a refused connection), and
+     * the connection is back in the pool and its backend no longer waits, while the lock is still held.
+     */
+    @Test
+    void aStatementStuckOnALockIsCancelledAfterTheQueryTimeout() throws Exception {
+        Postgres postgres = Postgres.get();
+        ModelNode attribute = Operations.createReadAttributeOperation(
+                Operations.createAddress("subsystem", "datasources", "data-source", "WebapiDS"), "query-timeout");
+        attribute.get("resolve-expressions").set(true);
+        long timeoutMs = Management.execute(attribute).asLong() * 1000;
+        assertEquals(10_000, timeoutMs, "datasource.cli's query-timeout");
+        String lockWaits = "SELECT count(*) FROM pg_stat_activity WHERE datname = '" + Postgres.DATABASE + "'"
+                + " AND wait_event_type = 'Lock' AND application_name <> '" + LOCK_HOLDER + "'";
+
+        ExecutorService background = Executors.newCachedThreadPool();
+        CompletableFuture<Void> lock = holdTableLock(postgres, background);
+        try {
+            Await.until(TIMEOUT, () -> postgres.sql(Postgres.DATABASE, LOCK_GRANTED), "1"::equals,
+                    "the lock on table addition");
+            CompletableFuture<HttpResponse<String>> add = CompletableFuture.supplyAsync(
+                    () -> Http.get(Http.APP + "/webapi/add?a=31337&b=4242", TIMEOUT.plusMillis(timeoutMs)), background);
+            Await.until(TIMEOUT, () -> postgres.sql(Postgres.DATABASE, lockWaits), "1"::equals,
+                    "the INSERT of /add waiting for the lock");
+            long waitingSince = System.nanoTime();
+
+            HttpResponse<String> response = add.get(TIMEOUT.toMillis() + timeoutMs, TimeUnit.MILLISECONDS);
+            long ms = (System.nanoTime() - waitingSince) / 1_000_000;
+            JsonNode problem = ServiceEndpointsIT.assertProblem(response, 504);
+            assertEquals("The database did not answer in time.", problem.path("detail").asText());
+            // Cancelled by the timeout (it started before the wait was seen), with wide headroom for the cancel.
+            assertTrue(ms < timeoutMs + 5_000, "/add answered " + ms + " ms after its INSERT began to wait");
+            assertTrue(ms > timeoutMs / 2, "/add answered after " + ms + " ms: before the query timeout?");
+            assertFalse(response.body().contains("57014") || response.body().contains("canceling"), response.body());
+
+            // While the lock is still held: nobody waits for it any more, and the pool has its connection back.
+            assertEquals("1", postgres.sql(Postgres.DATABASE, LOCK_GRANTED), "the lock is still held");
+            Await.until(TIMEOUT, () -> postgres.sql(Postgres.DATABASE, lockWaits), "0"::equals,
+                    "no backend of webapi waiting for the lock");
+            Await.until(TIMEOUT, () -> managementScrape().value("wildfly_datasources_pool_in_use_count", WEBAPI_DS),
+                    n -> n == 0, "the connection back in the pool");
+        } finally {
+            releaseTableLock(postgres);
+            lock.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+            background.shutdownNow();
+        }
+        assertEquals("0", postgres.sql(Postgres.DATABASE, "SELECT count(*) FROM addition WHERE a = 31337 AND b = 4242"),
+                "the cancelled INSERT stored nothing");
         long started = System.nanoTime();
         assertEquals(200, Http.get(Http.APP + "/webapi/add?a=1&b=2").statusCode());
         assertTrue((System.nanoTime() - started) / 1_000_000 < FAST_MS, "served at once after the lock went");
@@ -320,6 +369,23 @@ class DatabaseIT {
         List<PrometheusScrape.Sample> samples = scrape.find("webapi_schema_migrations", Map.of("state", state));
         assertEquals(1, samples.size(), "webapi_schema_migrations{state=" + state + "}: " + samples);
         return samples.get(0).value();
+    }
+
+    /** A psql session that locks table addition (every INSERT waits) for two minutes, or until released. */
+    private static CompletableFuture<Void> holdTableLock(Postgres postgres, ExecutorService background) {
+        return CompletableFuture.runAsync(() -> {
+            try {
+                postgres.sql(Postgres.DATABASE, "SET application_name = '" + LOCK_HOLDER + "'; BEGIN;"
+                        + " LOCK TABLE addition IN EXCLUSIVE MODE; SELECT pg_sleep(120); COMMIT");
+            } catch (AssertionError terminated) {
+                // Ended by releaseTableLock: the lock is gone, as intended.
+            }
+        }, background);
+    }
+
+    private static void releaseTableLock(Postgres postgres) {
+        postgres.sql("postgres", "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '"
+                + LOCK_HOLDER + "'");
     }
 
     private static PrometheusScrape managementScrape() {

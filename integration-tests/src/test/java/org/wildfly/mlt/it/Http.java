@@ -25,8 +25,17 @@ public final class Http {
         return send(HttpRequest.newBuilder(URI.create(url)).GET(), headers);
     }
 
+    /** A GET that may take longer than the usual 10 s (a bound the test itself asserts). */
+    public static HttpResponse<String> get(String url, Duration timeout) {
+        return sendWithin(HttpRequest.newBuilder(URI.create(url)).GET(), timeout);
+    }
+
     public static HttpResponse<String> send(HttpRequest.Builder request, String... headers) {
-        request.timeout(Duration.ofSeconds(10));
+        return sendWithin(request, Duration.ofSeconds(10), headers);
+    }
+
+    private static HttpResponse<String> sendWithin(HttpRequest.Builder request, Duration timeout, String... headers) {
+        request.timeout(timeout);
         if (headers.length > 0) {
             request.headers(headers);
         }
