@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Converge test: site.yml for real against three booted Debian 12 hosts (app1, app2, mon1), as in the example
+# Converge test: site.yml for real against four booted Debian 12 hosts (app1, app2, mon1, db1), as in the example
 # inventory, on a private bridge that the test creates and removes.
 #
-# Real: firewall, wildfly (+ both WARs), prometheus, alertmanager, blackbox_exporter. Check mode only (their
+# Real: firewall, wildfly (+ both WARs), prometheus, alertmanager, blackbox_exporter, postgresql (+ postgres_exporter). Check mode only (their
 # binaries cannot be downloaded here): loki, jaeger, grafana, alloy (the default shipper) and promtail (the option).
 # Asserted from outside: /webapp/service answers 4 on each app host; Prometheus has every app target up and the
 # alert rules loaded; :9990 is closed to a non-monitoring host; Prometheus' and Alertmanager's APIs refuse a client
@@ -24,8 +24,8 @@ ansible_dir="$(dirname "$here")"
 repo="$(dirname "$ansible_dir")"
 archive="${MLT_WILDFLY_ARCHIVE:-$repo/wildfly-config/target/wildfly-mlt-server-1.0.0-SNAPSHOT.tar.gz}"
 subnet=10.213.7
-declare -A ip=([ctl]=$subnet.1 [app1]=$subnet.11 [app2]=$subnet.12 [mon1]=$subnet.21)
-hosts=(app1 app2 mon1)
+declare -A ip=([ctl]=$subnet.1 [app1]=$subnet.11 [app2]=$subnet.12 [mon1]=$subnet.21 [db1]=$subnet.31)
+hosts=(app1 app2 mon1 db1)
 export ANSIBLE_CONFIG="$ansible_dir/ansible.cfg" ANSIBLE_NOCOLOR=1 ANSIBLE_FORCE_COLOR=0 ANSIBLE_HOST_KEY_CHECKING=False
 
 passed=0 failed=0 timings=()
@@ -81,7 +81,7 @@ cleanup() {
     if [[ -n "$work" ]]; then
         for h in "${hosts[@]}"; do mountpoint -q "$work/$h/root" && umount -l "$work/$h/root"; done
     fi
-    for ns in ctl app1 app2 mon1 br; do ip netns del "mlt-$ns" 2>/dev/null; done
+    for ns in ctl "${hosts[@]}" br; do ip netns del "mlt-$ns" 2>/dev/null; done
     [[ -n "$work" && -z "${MLT_KEEP_WORK:-}" ]] && rm -rf "$work"
     echo "--- timings"
     printf '%s\n' "${timings[@]}"
@@ -94,7 +94,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 [[ $(id -u) -eq 0 ]] || { echo "converge.sh needs root (namespaces, mounts, systemd-nspawn)"; exit 1; }
-for ns in ctl app1 app2 mon1 br; do
+for ns in ctl "${hosts[@]}" br; do
     ! ip netns list | grep -qw "mlt-$ns" || { echo "namespace mlt-$ns exists: another converge run?"; exit 1; }
 done
 
@@ -152,13 +152,14 @@ for h in "${hosts[@]}"; do
         sleep 1
     done
 done
-timing "boot three hosts"
+timing "boot the hosts"
 
 # --- Inventory: the example one, with these hosts' addresses and the test's settings as host variables (which rank
 # above the example's group_vars). ---------------------------------------------------------------------------------
 # Generated for each run (no password in the repository, SecurityDefaultsIT); Alertmanager's has a '$', which
 # Grafana's provisioning would read as a variable unless the role escapes it.
 prometheus_password=$(openssl rand -hex 16)
+db_password=$(openssl rand -hex 16)
 alertmanager_password="am\$$(openssl rand -hex 16)"
 # The Loki gateway's logins, one per app host.
 declare -A push_password=([app1]=$(openssl rand -hex 16) [app2]=$(openssl rand -hex 16))
@@ -171,6 +172,7 @@ all:
     ansible_user: root
     tls_pki_dir: $work/pki
     tls_ca_passphrase: converge-test-ca-passphrase
+    mlt_db_password: $db_password
     ansible_ssh_private_key_file: $work/id_ed25519
     ansible_ssh_common_args: -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR
   children:
@@ -204,6 +206,15 @@ all:
             pager: {webhook_configs: [{url: "http://${ip[ctl]}:9/pager"}]}
             team: {webhook_configs: [{url: "http://${ip[ctl]}:9/team"}]}
             low: {}
+    # --- The database host (webapi's PostgreSQL, postgres_exporter): a host of its own, as in the example inventory,
+    # so that the firewall and pg_hba are proven against a host that is not an app host (mon1).
+    databases:
+      hosts:
+        db1:
+          ansible_host: ${ip[db1]}
+          mlt_apt_update_cache: false
+          firewall_ssh_sources: ["${ip[ctl]}"]
+    # --- end database host ---
 EOF
 inventory=(-i "$ansible_dir/inventories/example" -i "$work/test-hosts.yml")
 real_roles_skip=loki,jaeger,grafana,log_shipper
@@ -438,6 +449,53 @@ check "Jaeger gateway, with the admins' login: forwarded to Jaeger on loopback (
 check "Jaeger gateway: plain HTTP gets 400" test "$(code ctl "http://${ip[mon1]}:16686/api/services")" == 400
 check "firewall: the Jaeger gateway :16686 of mon1 is closed to app1" \
     test "$(curl_exit app1 --cacert "$ca_file" "$jaeger/")" == 28
+
+# --- The database (db1): both app hosts on one PostgreSQL, TLS and scram from the app hosts only -------------------
+# Rows written through app1 are read back through app2, with operands no other step uses.
+db_a=$((700000 + RANDOM)) db_b=$((800000 + RANDOM))
+written_on_app1_read_on_app2() {
+    # From the other app host: /webapi answers only the app hosts (and loopback), not the controller.
+    in_ns app2 curl -fsS --max-time 5 -o /dev/null "http://${ip[app1]}:8080/webapi/add?a=$db_a&b=$db_b" || return 1
+    in_ns app1 curl -fsS --max-time 5 "http://${ip[app2]}:8080/webapi/history?limit=100" | python3 -c '
+import json, sys
+a, b = int(sys.argv[1]), int(sys.argv[2])
+rows = [r for r in json.load(sys.stdin)["additions"] if r["a"] == a and r["b"] == b]
+sys.exit(0 if len(rows) == 1 and rows[0]["result"] == a + b else 1)' "$db_a" "$db_b"
+}
+check "database: an addition written through app1 is read back through app2" written_on_app1_read_on_app2
+pg_up() {
+    prom_query 'query?query=pg_up%7Bjob%3D%22postgres%22%2Cservice%3D%22postgres%22%2Chost%3D%22db1%22%7D' |
+        python3 -c 'import json,sys; r=json.load(sys.stdin)["data"]["result"]; sys.exit(not (len(r) == 1 and r[0]["value"][1] == "1"))'
+}
+check "Prometheus: postgres_exporter on db1 is scraped (job postgres) and pg_up = 1" wait_for 90 pg_up
+# psql from the controller's PostgreSQL client, run in the network namespace of the host it stands for.
+psql_as() { # namespace, sslmode, password, sql
+    in_ns "$1" env PGPASSWORD="$3" PGCONNECT_TIMEOUT=3 psql -X -A -t -v ON_ERROR_STOP=1 \
+        "host=${ip[db1]} port=5432 dbname=webapi user=webapi sslmode=$2 sslrootcert=$ca_file" -c "$4" 2>&1
+}
+check "database: from app1, TLS verified against the deployment's CA (verify-full) with the password: webapi's table" \
+    bash -c '[[ "$1" =~ ^[0-9]+$ ]]' _ "$(psql_as app1 verify-full "$db_password" 'SELECT count(*) FROM addition')"
+check "database: from app1 without TLS: refused by pg_hba (no entry without encryption)" \
+    bash -c '[[ "$1" == *"no pg_hba.conf entry"*"no encryption"* ]]' _ "$(psql_as app1 disable "$db_password" 'SELECT 1')"
+check "database: from app1 with a wrong password: refused" \
+    bash -c '[[ "$1" == *"password authentication failed"* ]]' _ "$(psql_as app1 verify-full wrong-password 'SELECT 1')"
+check "database: the server's password is a SCRAM-SHA-256 verifier" \
+    test "$(on_host db1 runuser -u postgres -- psql -X -A -t -c "SELECT left(rolpassword, 14) FROM pg_authid WHERE rolname = 'webapi'")" == SCRAM-SHA-256$
+check "database: the exporter's role has pg_monitor and no superuser" \
+    test "$(on_host db1 runuser -u postgres -- psql -X -A -t -c "SELECT rolsuper, pg_has_role('prometheus', 'pg_monitor', 'member') FROM pg_roles WHERE rolname = 'prometheus'")" == "f|t"
+check "firewall: PostgreSQL :5432 of db1 is closed to mon1" \
+    bash -c '[[ "$1" == *"timeout expired"* ]]' _ "$(psql_as mon1 verify-full "$db_password" 'SELECT 1')"
+check "firewall: PostgreSQL :5432 of db1 is closed to the controller" \
+    bash -c '[[ "$1" == *"timeout expired"* ]]' _ "$(psql_as ctl verify-full "$db_password" 'SELECT 1')"
+check "firewall: postgres_exporter :9187 of db1 is open to mon1" \
+    in_ns mon1 curl -fsS --max-time 3 -o /dev/null "http://${ip[db1]}:9187/metrics"
+check "firewall: postgres_exporter :9187 of db1 is closed to app1" blocked app1 "http://${ip[db1]}:9187/metrics"
+check "app1: the database password is in the EnvironmentFile only for root and the server (0640 root:wildfly)" \
+    test "$(on_host app1 stat -c %a:%U:%G /etc/wildfly-mlt/wildfly.env)" == 640:root:wildfly
+check "app1: the server's model holds the password's expression, not the password" \
+    bash -c '! grep -qF "$1" <<<"$2" && grep -qF "\${mlt.db.password,env.MLT_DB_PASSWORD" <<<"$2"' _ "$db_password" \
+    "$(on_host app1 cat /opt/wildfly-mlt/current/standalone/configuration/standalone.xml)"
+# --- end database ---
 timing "assertions"
 
 # --- Run 2: idempotence ---------------------------------------------------------------------------------------------
