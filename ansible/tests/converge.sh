@@ -480,9 +480,9 @@ check "database: from app1 without TLS: refused by pg_hba (no entry without encr
 check "database: from app1 with a wrong password: refused" \
     bash -c '[[ "$1" == *"password authentication failed"* ]]' _ "$(psql_as app1 verify-full wrong-password 'SELECT 1')"
 check "database: the server's password is a SCRAM-SHA-256 verifier" \
-    test "$(on_host db1 "runuser -u postgres -- psql -X -A -t -c \"SELECT left(rolpassword, 14) FROM pg_authid WHERE rolname = 'webapi'\"")" == 'SCRAM-SHA-256$'
+    test "$(on_host db1 "cd / && runuser -u postgres -- psql -X -A -t -c \"SELECT left(rolpassword, 14) FROM pg_authid WHERE rolname = 'webapi'\"")" == 'SCRAM-SHA-256$'
 check "database: the exporter's role has pg_monitor and no superuser" \
-    test "$(on_host db1 "runuser -u postgres -- psql -X -A -t -c \"SELECT rolsuper, pg_has_role('prometheus', 'pg_monitor', 'member') FROM pg_roles WHERE rolname = 'prometheus'\"")" == "f|t"
+    test "$(on_host db1 "cd / && runuser -u postgres -- psql -X -A -t -c \"SELECT rolsuper, pg_has_role('prometheus', 'pg_monitor', 'member') FROM pg_roles WHERE rolname = 'prometheus'\"")" == "f|t"
 check "firewall: PostgreSQL :5432 of db1 is closed to mon1" \
     bash -c '[[ "$1" == *"timeout expired"* ]]' _ "$(psql_as mon1 verify-full "$db_password" 'SELECT 1')"
 check "firewall: PostgreSQL :5432 of db1 is closed to the controller" \
