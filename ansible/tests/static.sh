@@ -71,8 +71,9 @@ result "site.yml stops on a short loki_push_password" $? "$work/gate.log"
 gate "Set grafana_admin_user to a login other than" "${secrets[@]}" -e loki_push_password=a-long-enough-push-secret \
     -e grafana_admin_user=admin
 result "site.yml stops while Grafana's admin login is admin" $? "$work/gate.log"
-# Past the Loki gateway's checks (the gate's ansible_host=127.0.0.1 would make its listen address loopback).
-secrets+=(-e loki_push_password=a-long-enough-push-secret -e loki_gateway_listen_address=192.0.2.21)
+# Past the Loki and Jaeger gateways' checks (the gate's ansible_host=127.0.0.1 would make their listen address loopback).
+secrets+=(-e loki_push_password=a-long-enough-push-secret -e loki_gateway_listen_address=192.0.2.21
+          -e jaeger_ui_password=a-long-enough-jaeger-secret -e jaeger_gateway_listen_address=192.0.2.21)
 gate "Set mlt_db_password" "${secrets[@]}"
 result "site.yml stops without mlt_db_password" $? "$work/gate.log"
 gate "Set mlt_db_password" "${secrets[@]}" -e mlt_db_password=changeme-changeme-changeme
