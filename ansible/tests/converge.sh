@@ -352,9 +352,96 @@ check "mon1: the host key is readable by root and the key group only" \
     test "$(on_host mon1 stat -c %a:%U:%G /etc/mlt-tls/host.key)" == 640:root:mlt-tls
 
 blocked() { ! in_ns "$1" curl -fsS --max-time 3 -o /dev/null "${@:2}" 2>/dev/null; }
-check "firewall: :9990 of app1 is open to mon1" in_ns mon1 curl -fsS --max-time 3 -o /dev/null "http://${ip[app1]}:9990/health/ready"
+# --- Management on loopback (issue 16): from mon1, WildFly's health and metrics only through the metrics listener
+# (HTTPS, a client certificate of the deployment's CA), the management API from no port at all. ---
+metrics_url="https://${ip[app1]}:9443"
+client_cert=(--cacert "$ca_file" --cert "$work/pki/mon1.crt" --key "$work/pki/mon1.key")  # Prometheus' (mon1's)
+check "app1: management listens on loopback only (:9990 closed to mon1, the monitoring host)" \
+    blocked mon1 "http://${ip[app1]}:9990/health/ready"
 check "firewall: :9990 of app1 is closed to app2" blocked app2 "http://${ip[app1]}:9990/health/ready"
-check "firewall: :9990 of app1 is closed to the controller" blocked ctl "http://${ip[app1]}:9990/health/ready"
+no_cert_refused() { # no certificate: no TLS session, no HTTP answer
+    local out
+    out="$(in_ns mon1 curl -sS --max-time 5 --cacert "$ca_file" -w '\n%{http_code}' "$metrics_url/metrics" 2>&1)" || true
+    [[ "${out##*$'\n'}" == 000 && "$out" == *alert* && "$out" != *base_* ]]
+}
+check "from mon1 without a client certificate: the metrics listener refuses the TLS handshake" no_cert_refused
+other_ca_refused() { # a certificate of another CA: refused as well
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=mon1 -days 1 \
+        -keyout "$work/other.key" -out "$work/other.crt" 2>/dev/null
+    test "$(code mon1 --cacert "$ca_file" --cert "$work/other.crt" --key "$work/other.key" "$metrics_url/metrics")" == 000
+}
+check "from mon1 with a certificate of another CA: the metrics listener refuses the TLS handshake" other_ca_refused
+metrics_with_cert() {
+    in_ns mon1 curl -fsS --max-time 5 "${client_cert[@]}" "$metrics_url/metrics" | grep '^base_memory_usedHeap_bytes' >/dev/null
+}
+check "from mon1 with Prometheus' certificate: /metrics serves WildFly's metrics" metrics_with_cert
+ready_with_cert() {
+    in_ns mon1 curl -fsS --max-time 5 "${client_cert[@]}" "$metrics_url/health/ready" |
+        python3 -c 'import json,sys; sys.exit(json.load(sys.stdin)["status"] != "UP")'
+}
+check "from mon1 with Prometheus' certificate: /health/ready answers UP" ready_with_cert
+not_management() { # path [curl arguments]: 404 and no management answer, with the client certificate
+    local body status
+    body="$(in_ns mon1 curl -sS --max-time 5 --path-as-is "${client_cert[@]}" -w '\n%{http_code}' "${@:2}" "$metrics_url$1" 2>&1)" || true
+    status="${body##*$'\n'}"
+    [[ "$status" == 404 && "$body" != *outcome* && "$body" != *ManagementRealm* ]]
+}
+for path in /management /console / /webapp/ /metrics/../management /health/../management /metricsx; do
+    check "from mon1 with Prometheus' certificate: $path on the metrics listener is 404, no management" not_management "$path"
+done
+check "from mon1 with Prometheus' certificate: POST /management (an operation) is 404" \
+    not_management /management -X POST -H 'Content-Type: application/json' -d '{"operation":"read-resource"}'
+management_nowhere() { # every TCP port app1 listens on beyond loopback, over HTTP and HTTPS (with the certificate)
+    local ports port body
+    ports="$(on_host app1 python3 - <<'PY' | sort -un
+for f in ("/proc/net/tcp", "/proc/net/tcp6"):
+    for line in open(f).readlines()[1:]:
+        local, state = line.split()[1], line.split()[3]
+        if state == "0A" and not local.startswith(("0100007F", "00000000000000000000000001000000")):
+            print(int(local.split(":")[1], 16))
+PY
+)"
+    [[ -n "$ports" ]] || return 1
+    echo "    app1 listens beyond loopback on: $(echo $ports)"
+    for port in $ports; do
+        for url in "http://${ip[app1]}:$port/management" "https://${ip[app1]}:$port/management"; do
+            body="$(in_ns mon1 curl -sS -i --max-time 3 "${client_cert[@]}" "$url" 2>&1)" || true
+            [[ "$body" == *ManagementRealm* || "$body" == *'"outcome"'* ]] && { echo "    management answers on $url"; return 1; }
+        done
+    done
+    return 0
+}
+check "from mon1: no port of app1 answers as the management API (HTTP or HTTPS, with Prometheus' certificate)" management_nowhere
+wildfly_scraped_over_https() { # Prometheus' WildFly and health targets are the metrics listener, over HTTPS
+    prom_query targets | python3 -c '
+import json, sys
+t = [t for t in json.load(sys.stdin)["data"]["activeTargets"] if t["labels"]["job"] in ("wildfly", "health-ready", "health-live")]
+urls = sorted(x["scrapeUrl"] if x["labels"]["job"] == "wildfly" else x["labels"]["instance"] for x in t)
+print("    " + " ".join(urls))
+sys.exit(not (len(t) == 6 and all(u.startswith("https://") and ":9443/" in u for u in urls)
+              and all(x["health"] == "up" for x in t)))'
+}
+check "Prometheus: the wildfly and health targets are https://<app>:9443 and up" wildfly_scraped_over_https
+# The server cannot add code or change its configuration: neither as its user, nor inside its unit's sandbox.
+server_cannot_create() { # directory under standalone/
+    local dir="/opt/wildfly-mlt/current/standalone/$1" pid
+    pid="$(on_host app1 systemctl show -p MainPID --value wildfly-mlt.service)"
+    [[ "$pid" -gt 0 ]] || return 1
+    ! on_host app1 setpriv --reuid=wildfly --regid=wildfly --init-groups touch "$dir/converge-probe" 2>/dev/null &&
+        ! on_host app1 nsenter -t "$pid" -m setpriv --reuid=wildfly --regid=wildfly --init-groups touch \
+            "$dir/converge-probe" 2>/dev/null &&
+        on_host app1 test ! -e "$dir/converge-probe"
+}
+for dir in deployments configuration; do
+    check "app1: the wildfly user cannot create a file in $dir/ (as itself, and in the unit's sandbox)" server_cannot_create "$dir"
+done
+check "app1: standalone.xml is root's, the server's group reads it" \
+    test "$(on_host app1 stat -c %a:%U:%G /opt/wildfly-mlt/current/standalone/configuration/standalone.xml)" == 640:root:wildfly
+check "app1: no deployment scanner started, both WARs deployed (read-only unmanaged deployments)" \
+    on_host app1 "! grep -q WFLYDS0013 /var/log/wildfly-mlt/server.log &&
+        grep -Eq 'WFLYSRV0010: Deployed ..?webapp[.]war' /var/log/wildfly-mlt/server.log &&
+        grep -Eq 'WFLYSRV0010: Deployed ..?webapi[.]war' /var/log/wildfly-mlt/server.log"
+# --- end management on loopback ---
 check "firewall: :9464 of app2 is closed to app1" blocked app1 "http://${ip[app2]}:9464/metrics"
 check "firewall: :8080 of app1 is open to app2" in_ns app2 curl -fsS --max-time 3 -o /dev/null "http://${ip[app1]}:8080/webapp/"
 # With the CA and the credentials: only the firewall can stop these.

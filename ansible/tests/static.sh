@@ -101,7 +101,8 @@ fi
 # One place per port: render again with every app-host port moved (management, both metrics ports, Alloy's) and the
 # database host's (PostgreSQL, its exporter). The same
 # checks must pass: a port written anywhere but the inventory would now disagree with what the host listens on.
-moved='{"wildfly_management_port": 19990, "mlt_log_shipper_ports": {"alloy": 22345, "promtail": 9080},
+moved='{"wildfly_management_port": 19990, "wildfly_metrics_https_port": 19443,
+        "mlt_log_shipper_ports": {"alloy": 22345, "promtail": 9080},
         "wildfly_app_services": [{"name": "webapp", "metrics_port": 19464}, {"name": "webapi", "metrics_port": 19465}],
         "postgresql_port": 15432, "postgresql_exporter_port": 19187}'
 mkdir -p "$work/render-moved"
@@ -115,7 +116,8 @@ failed=$((failed + $(grep -c '^FAIL ' "$work/check-moved.log")))
 if ! grep -q '^render checks:' "$work/check-moved.log"; then
     failed=$((failed + 1)); echo "FAIL check_render.py (ports moved) did not finish"; tail -n 20 "$work/check-moved.log"
 fi
-grep -q '19990' "$work/render-moved/mon1/file_sd/wildfly.yml" && grep -q '19465' "$work/render-moved/app1/nftables.conf" \
+grep -q '19443' "$work/render-moved/mon1/file_sd/wildfly.yml" && grep -q '19465' "$work/render-moved/app1/nftables.conf" \
+    && grep -q '19990' "$work/render-moved/app1/metrics-https.yml" \
     && grep -q ':19187' "$work/render-moved/mon1/file_sd/postgres.yml" && grep -q '15432' "$work/render-moved/db1/nftables.conf" \
     && grep -q ':15432/' "$work/render-moved/app1/wildfly.env"
 result "the moved ports reached Prometheus' targets and the firewall" $? "$work/check-moved.log"

@@ -155,6 +155,42 @@ check("every WAR reads its metrics port from <service>_METRICS_PORT",
       war_ports and all(env == f"{name.upper()}_METRICS_PORT" for name, env in war_ports.items()), war_ports)
 management_port = {h["host"]: re.search(r"-Djboss\.management\.http\.port=(\d+)",
                                         open(out(h["host"], "wildfly-mlt.service")).read()).group(1) for h in apps}
+# --- Management on loopback (issue 16): health and server metrics reach other hosts only through the metrics
+# listener, the YAML overlay the server boots with. ---
+overlay = {h["host"]: yaml.safe_load(open(out(h["host"], "metrics-https.yml")))["wildfly-configuration"] for h in apps}
+metrics_port = {h: str(o["socket-binding-group"]["standard-sockets"]["socket-binding"]["mlt-metrics-https"]["port"])
+                for h, o in overlay.items()}
+for h in apps:
+    o, unit = overlay[h["host"]], open(out(h["host"], "wildfly-mlt.service")).read()
+    undertow, elytron = o["subsystem"]["undertow"], o["subsystem"]["elytron"]
+    proxies = undertow["configuration"]["handler"]["reverse-proxy"]
+    locations = undertow["server"]["mlt-metrics"]["host"]["mlt-metrics"]["location"]
+    upstream = o["socket-binding-group"]["standard-sockets"]["remote-destination-outbound-socket-binding"]
+    check(f"{h['host']}: management on loopback (MLT_MANAGEMENT_BIND_ADDRESS=127.0.0.1)",
+          wf_env[h["host"]].get("MLT_MANAGEMENT_BIND_ADDRESS") == "127.0.0.1", wf_env[h["host"]])
+    check(f"{h['host']}: the server boots with the deployments overlay and the metrics listener's",
+          re.search(r"^\s*--yaml=\S*/deployments\.yml:\S*/metrics-https\.yml\s*$", unit, re.M) is not None)
+    d = yaml.safe_load(open(out(h["host"], "deployments.yml")).read().replace("!remove", "'!remove'"))["wildfly-configuration"]
+    check(f"{h['host']}: no deployment scanner; the WARs are read-only unmanaged deployments of deployments/",
+          d["subsystem"]["deployment-scanner"]["scanner"]["default"] == "!remove"
+          and {n: v["content"][0]["path"] for n, v in d["deployment"].items()}
+          == {"webapi.war": "deployments/webapi.war", "webapp.war": "deployments/webapp.war"}, d)
+    check(f"{h['host']}: deployments/ is not writable for the server (no ReadWritePaths)",
+          "standalone/deployments" not in unit)
+    check(f"{h['host']}: the metrics listener listens on the host's address",
+          o["interface"]["mlt-metrics-https"]["inet-address"] == h["address"], o["interface"])
+    check(f"{h['host']}: the metrics listener's locations are /metrics and /health only, each proxied to the same path",
+          {loc: proxies[v["handler"]]["host"]["management"]["path"] for loc, v in locations.items()}
+          == {"/metrics": "/metrics", "/health": "/health"}, locations)
+    check(f"{h['host']}: the proxy reaches the management port on loopback",
+          upstream["mlt-management-loopback"] == {"host": "127.0.0.1",
+                                                  "port": "${jboss.management.http.port:%s}" % management_port[h["host"]]},
+          upstream)
+    check(f"{h['host']}: the metrics listener requires a client certificate (need-client-auth)",
+          elytron["server-ssl-context"]["mltMetricsSSC"].get("need-client-auth") is True
+          and undertow["server"]["mlt-metrics"]["https-listener"]["https"]["ssl-context"] == "mltMetricsSSC")
+    check(f"{h['host']}: the console redirect is off on the metrics listener",
+          undertow["server"]["mlt-metrics"]["host"]["mlt-metrics"].get("disable-console-redirect") is True)
 promtail_port = str(yaml.safe_load(open(os.path.join(obs, "promtail", "promtail.yml")))["server"]["http_listen_port"])
 alloy_port = {h["host"]: re.search(r"--server\.http\.listen-addr=\S*:(\d+)", open(out(h["host"], "alloy.service")).read()).group(1)
               for h in apps}
@@ -165,8 +201,8 @@ for h in apps:
 expected_sd = {
     "app": [{"targets": [f"{h['address']}:{port}"], "labels": {"env": h["env"], "service": name, "host": h["host"]}}
             for h in apps for name, port in services[h["host"]].items()],
-    "wildfly": [{"targets": [f"{h['address']}:{management_port[h['host']]}"],
-                 "labels": {"env": h["env"], "service": "wildfly", "host": h["host"]}} for h in apps],
+    "wildfly": [{"targets": [f"{h['address']}:{metrics_port[h['host']]}"],
+                 "labels": {"env": h["env"], "service": "wildfly", "host": h["host"], "__scheme__": "https"}} for h in apps],
 }
 for shipper in ("promtail", "alloy"):
     expected_sd[shipper] = [{"targets": [f"{h['address']}:{shipper_port[h['host']]}"],
@@ -190,13 +226,28 @@ prom_out = yaml.safe_load(open(out(mon["host"], "prometheus.yml")))
 client_keys = ("scheme", "tls_config", "basic_auth")
 strip = lambda d: {k: v for k, v in d.items() if k not in client_keys}
 tls_jobs = {"prometheus": "prometheus", "alertmanager": "alertmanager", "grafana": "tls"}  # job -> whose login it uses
+cert_jobs = {"wildfly"}  # jobs that present the host's certificate to the app hosts' metrics listeners
 check("rendered prometheus.yml equals the repository's but for TLS and auth on its own jobs and Alertmanagers",
       [strip(j) for j in prom_out["scrape_configs"]] == prom_src["scrape_configs"]
       and [strip(a) for a in prom_out["alerting"]["alertmanagers"]] == prom_src["alerting"]["alertmanagers"]
       and {k: v for k, v in prom_out.items() if k not in ("scrape_configs", "alerting")}
       == {k: v for k, v in prom_src.items() if k not in ("scrape_configs", "alerting")})
-check("rendered prometheus.yml: every job but its own two keeps the source's settings (no auth sent to app hosts)",
-      all(j == s for j, s in zip(prom_out["scrape_configs"], prom_src["scrape_configs"]) if j["job_name"] not in tls_jobs))
+check("rendered prometheus.yml: every job but its own two and wildfly keeps the source's settings (no password sent "
+      "to app hosts)", all(j == s for j, s in zip(prom_out["scrape_configs"], prom_src["scrape_configs"])
+                          if j["job_name"] not in tls_jobs and j["job_name"] not in cert_jobs))
+for j in prom_out["scrape_configs"]:
+    if j["job_name"] in cert_jobs:
+        check(f"prometheus.yml {j['job_name']}: the deployment's CA and the host's certificate as client certificate, no "
+              "password", j.get("tls_config") == {"ca_file": tls["ca_file"], "cert_file": tls["cert_file"],
+                                                  "key_file": tls["key_file"]} and "basic_auth" not in j, j)
+bb_src = yaml.safe_load(open(os.path.join(obs, "blackbox", "blackbox.yml")))
+bb_out = yaml.safe_load(open(out(mon["host"], "blackbox.yml")))
+bb_tls = bb_out["modules"]["http_health"]["http"].pop("tls_config", None)
+check("rendered blackbox.yml: the health probes trust the deployment's CA and present the host's certificate",
+      bb_tls == {"ca_file": tls["ca_file"], "cert_file": tls["cert_file"], "key_file": tls["key_file"]}, bb_tls)
+check("rendered blackbox.yml equals the repository's but for that tls_config", bb_out == bb_src)
+check(f"blackbox exporter reads the host key through the key group, {tls['key_group']}",
+      f"SupplementaryGroups={tls['key_group']}" in open(out(mon["host"], "blackbox-hardening.conf")).read())
 clients = [(j["job_name"], j, tls_jobs[j["job_name"]]) for j in prom_out["scrape_configs"] if j["job_name"] in tls_jobs]
 clients += [("alerting", a, "alertmanager") for a in prom_out["alerting"]["alertmanagers"]]
 check("prometheus.yml has the clients of its own API, of Alertmanager and of Grafana", len(clients) == 4, [c[0] for c in clients])
@@ -218,7 +269,8 @@ try:
     ok, msg = run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
                    "-subj", "/CN=localhost", "-days", "1", "-keyout", key, "-out", crt])
     check("openssl makes a throwaway certificate for the checks", ok, msg)
-    text = open(out(mon["host"], "prometheus.yml")).read().replace(tls["ca_file"], crt)
+    text = (open(out(mon["host"], "prometheus.yml")).read().replace(tls["ca_file"], crt)
+            .replace(tls["cert_file"], crt).replace(tls["key_file"], key))
     for name, c, login in clients:
         path = c["basic_auth"]["password_file"]
         staged = os.path.join(stage, os.path.basename(path))
@@ -230,6 +282,11 @@ try:
     ok, msg = run(["promtool", "check", "config", os.path.join(stage, "prometheus.yml")])
     check("promtool check config on the rendered prometheus.yml with its rules and rendered targets", ok, msg)
     ok, msg = run(["promtool", "check", "config", "--syntax-only", os.path.join(stage, "prometheus.yml")])
+    open(os.path.join(stage, "blackbox.yml"), "w").write(
+        open(out(mon["host"], "blackbox.yml")).read().replace(tls["ca_file"], crt).replace(tls["cert_file"], crt)
+        .replace(tls["key_file"], key))
+    bb_ok, bb_msg = run(["prometheus-blackbox-exporter", "--config.check", "--config.file=" + os.path.join(stage, "blackbox.yml")])
+    check("blackbox exporter accepts the rendered blackbox.yml (the role's validate)", bb_ok, bb_msg)
     check("promtool check config --syntax-only (the role's validate) accepts prometheus.yml", ok, msg)
     try:
         from passlib.hash import bcrypt
@@ -358,7 +415,8 @@ for h in apps:
           and callers["server"]["default-server"]["host"]["default-host"]["filter-ref"]["mlt-webapi-callers"]
           == {"predicate": "path-prefix('/webapi')"}, acl)
     check(f"{host}: the server reads the access list at boot",
-          "--yaml=/etc/wildfly-mlt/webapi-callers.yml" in open(out(host, "wildfly-mlt.service")).read())
+          "/etc/wildfly-mlt/webapi-callers.yml" in (re.findall(r"--yaml=(\S+)", open(out(host, "wildfly-mlt.service")).read())
+                                                    or [""])[0].split(":"))
     check(f"{host}: traces go to Jaeger's OTLP/HTTP on the monitoring host, over TLS",
           env["OTEL_EXPORTER_OTLP_ENDPOINT"] == f"https://{mon['address']}:4318", env["OTEL_EXPORTER_OTLP_ENDPOINT"])
     check(f"{host}: the exporter checks Jaeger against the deployment's CA and presents this host's certificate",
@@ -370,8 +428,8 @@ for h in apps:
           re.search(r"-Djboss\.modules\.system\.pkgs=\S*javax\.naming\.ldap", env.get("JAVA_OPTS", "")) is not None,
           env.get("JAVA_OPTS"))
     check(f"{host}: deployment.environment is the env label", env["MLT_ENVIRONMENT"] == h["env"])
-    check(f"{host}: management and metrics listen where Prometheus scrapes",
-          env["MLT_MANAGEMENT_BIND_ADDRESS"] == h["address"] and env["OTEL_EXPORTER_PROMETHEUS_HOST"] == h["address"])
+    check(f"{host}: the application metrics listen where Prometheus scrapes",
+          env["OTEL_EXPORTER_PROMETHEUS_HOST"] == h["address"])
 
 # --- Grafana: the provisioned data source uids are the ones the dashboards use; anonymous access off. ---
 ds = [d for f in glob.glob(os.path.join(obs, "grafana", "provisioning", "datasources", "*.yml"))
@@ -467,7 +525,9 @@ check("the example inventory's log shipper is alloy", all(h["log_shipper"] == "a
       [h["log_shipper"] for h in apps])
 for h in apps:
     r = rules(h["host"])
-    for port in [management_port[h["host"]]] + list(services[h["host"]].values()):
+    check(f"{h['host']}: the management port :{management_port[h['host']]} is open to nobody",
+          int(management_port[h["host"]]) not in r, r.get(int(management_port[h["host"]])))
+    for port in [metrics_port[h["host"]]] + list(services[h["host"]].values()):
         check(f"{h['host']}: :{port} open to the monitoring hosts only", r.get(int(port)) == {m["address"] for m in mons},
               r.get(int(port)))
     other = alloy_port[h["host"]] if h["log_shipper"] == "promtail" else promtail_port
@@ -475,7 +535,7 @@ for h in apps:
           r.get(int(shipper_port[h["host"]])) == {m["address"] for m in mons} and int(other) not in r, r)
     check(f"{h['host']}: nothing else open to the monitoring hosts",
           {p for p, s in r.items() if s == {m["address"] for m in mons}}
-          == {int(p) for p in [management_port[h["host"]], shipper_port[h["host"]]] + list(services[h["host"]].values())}, r)
+          == {int(p) for p in [metrics_port[h["host"]], shipper_port[h["host"]]] + list(services[h["host"]].values())}, r)
 for port in (3100, 4318):
     check(f"{mon['host']}: :{port} open to the app hosts only", rules(mon["host"]).get(port) == app_addrs,
           rules(mon["host"]).get(port))
