@@ -282,6 +282,16 @@ try:
     ok, msg = run(["promtool", "check", "config", os.path.join(stage, "prometheus.yml")])
     check("promtool check config on the rendered prometheus.yml with its rules and rendered targets", ok, msg)
     ok, msg = run(["promtool", "check", "config", "--syntax-only", os.path.join(stage, "prometheus.yml")])
+    # The relabelling as Prometheus applies it: the health probes go to the metrics listener over HTTPS, through the
+    # exporter on plain HTTP; job wildfly scrapes the listener over HTTPS.
+    for job, path in (("health-ready", "/health/ready"), ("health-live", "/health/live"), ("wildfly", "")):
+        p = subprocess.run(["promtool", "check", "service-discovery", os.path.join(stage, "prometheus.yml"), job],
+                           capture_output=True, text=True)
+        found = sorted((t["labels"].get("__scheme__"), t["labels"].get("__address__"), t["labels"].get("__param_target"))
+                       for t in json.loads(p.stdout or "[]") if t.get("labels"))
+        want = sorted(("https", f"{h['address']}:{metrics_port[h['host']]}", None) if job == "wildfly" else
+                      ("http", "localhost:9115", f"https://{h['address']}:{metrics_port[h['host']]}{path}") for h in apps)
+        check(f"promtool check service-discovery {job}: the metrics listeners over HTTPS", found == want, (found, want))
     open(os.path.join(stage, "blackbox.yml"), "w").write(
         open(out(mon["host"], "blackbox.yml")).read().replace(tls["ca_file"], crt).replace(tls["cert_file"], crt)
         .replace(tls["key_file"], key))
