@@ -403,6 +403,8 @@ PY
 )"
     [[ -n "$ports" ]] || return 1
     echo "    app1 listens beyond loopback on: $(echo $ports)"
+    # The detector detects: on app1 itself the management API answers (401, ManagementRealm) on loopback.
+    on_host app1 curl -sS -i --max-time 3 http://127.0.0.1:9990/management | grep -q ManagementRealm || return 1
     for port in $ports; do
         for url in "http://${ip[app1]}:$port/management" "https://${ip[app1]}:$port/management"; do
             body="$(in_ns mon1 curl -sS -i --max-time 3 "${client_cert[@]}" "$url" 2>&1)" || true
@@ -427,6 +429,9 @@ server_cannot_create() { # directory under standalone/
     local dir="/opt/wildfly-mlt/current/standalone/$1" pid
     pid="$(on_host app1 systemctl show -p MainPID --value wildfly-mlt.service)"
     [[ "$pid" -gt 0 ]] || return 1
+    # The probe can write: the same commands create a file in tmp/, the server's.
+    on_host app1 nsenter -t "$pid" -m setpriv --reuid=wildfly --regid=wildfly --init-groups touch \
+        /opt/wildfly-mlt/current/standalone/tmp/converge-probe && on_host app1 rm /opt/wildfly-mlt/current/standalone/tmp/converge-probe || return 1
     ! on_host app1 setpriv --reuid=wildfly --regid=wildfly --init-groups touch "$dir/converge-probe" 2>/dev/null &&
         ! on_host app1 nsenter -t "$pid" -m setpriv --reuid=wildfly --regid=wildfly --init-groups touch \
             "$dir/converge-probe" 2>/dev/null &&
