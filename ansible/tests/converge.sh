@@ -170,7 +170,6 @@ cat >"$work/test-hosts.yml" <<EOF
 all:
   vars:
     ansible_user: root
-    tls_pki_dir: $work/pki
     tls_ca_passphrase: converge-test-ca-passphrase
     mlt_db_password: $db_password
     ansible_ssh_private_key_file: $work/id_ed25519
@@ -180,6 +179,7 @@ all:
       hosts:
         app1: &app
           ansible_host: ${ip[app1]}
+          mlt_tls_pki_dir: $work/pki
           mlt_apt_update_cache: false   # no mirror: the packages are in the hosts' apt cache
           mlt_admin_cidrs: ["${ip[ctl]}"]
           firewall_ssh_sources: ["${ip[ctl]}"]
@@ -195,6 +195,7 @@ all:
       hosts:
         mon1:
           ansible_host: ${ip[mon1]}
+          mlt_tls_pki_dir: $work/pki
           mlt_apt_update_cache: false
           mlt_admin_cidrs: ["${ip[ctl]}"]
           firewall_ssh_sources: ["${ip[ctl]}"]
@@ -212,6 +213,7 @@ all:
       hosts:
         db1:
           ansible_host: ${ip[db1]}
+          mlt_tls_pki_dir: $work/pki
           mlt_apt_update_cache: false
           firewall_ssh_sources: ["${ip[ctl]}"]
     # --- end database host ---
@@ -371,6 +373,8 @@ other_ca_refused() { # a certificate of another CA: refused as well
     test "$(code mon1 --cacert "$ca_file" --cert "$work/other.crt" --key "$work/other.key" "$metrics_url/metrics")" == 000
 }
 check "from mon1 with a certificate of another CA: the metrics listener refuses the TLS handshake" other_ca_refused
+check "from mon1 with app2's certificate (the same CA, not a client of the listener): the TLS handshake is refused" \
+    test "$(code mon1 --cacert "$ca_file" --cert "$work/pki/app2.crt" --key "$work/pki/app2.key" "$metrics_url/metrics")" == 000
 metrics_with_cert() {
     in_ns mon1 curl -fsS --max-time 5 "${client_cert[@]}" "$metrics_url/metrics" | grep '^base_memory_usedHeap_bytes' >/dev/null
 }
@@ -414,6 +418,16 @@ PY
     return 0
 }
 check "from mon1: no port of app1 answers as the management API (HTTP or HTTPS, with Prometheus' certificate)" management_nowhere
+no_local_auth() { # root on app1 runs the server's own CLI module against loopback management: asked for a user
+    local out
+    out="$(on_host app1 "cd /opt/wildfly-mlt/current && timeout 60 java -jar jboss-modules.jar -mp modules org.jboss.as.cli \
+           -c --controller=remote+http://127.0.0.1:9990 --command=':read-attribute(name=server-state)' </dev/null 2>&1")" || true
+    echo "$out" | grep -E 'Unable to authenticate|mechanisms' | sed 's/^/    /' | head -n 2
+    # It reached the server (asked for a ManagementRealm user) and got no answer; DIGEST-MD5 is the only mechanism.
+    [[ "$out" == *"security realm: ManagementRealm"* && "$out" == *"DIGEST-MD5"* && "$out" != *JBOSS-LOCAL-USER* \
+       && "$out" != *'"outcome" => "success"'* && "$out" != *running* ]]
+}
+check "app1: root's CLI gets no silent local authentication on loopback management (a ManagementRealm user is asked)" no_local_auth
 wildfly_scraped_over_https() { # Prometheus' WildFly and health targets are the metrics listener, over HTTPS
     prom_query targets | python3 -c '
 import json, sys
@@ -424,6 +438,31 @@ sys.exit(not (len(t) == 6 and all(u.startswith("https://") and ":9443/" in u for
               and all(x["health"] == "up" for x in t)))'
 }
 check "Prometheus: the wildfly and health targets are https://<app>:9443 and up" wildfly_scraped_over_https
+# The WARs' own metrics ports are plain HTTP: on loopback, read by other hosts through the metrics listener only.
+war_metrics_through_listener() { # service port
+    on_host app1 curl -fsS --max-time 5 "http://127.0.0.1:$2/metrics" | grep -q "^target_info{.*service_name=\"$1\"" ||
+        { echo "    :$2 does not serve $1's metrics on app1's loopback"; return 1; }  # positive control
+    blocked mon1 "http://${ip[app1]}:$2/metrics" || { echo "    :$2 answers mon1"; return 1; }
+    in_ns mon1 curl -fsS --max-time 5 "${client_cert[@]}" "$metrics_url/$1/metrics" |
+        grep -q "^target_info{.*service_name=\"$1\"" || { echo "    $metrics_url/$1/metrics has no target_info of $1"; return 1; }
+    test "$(code mon1 --cacert "$ca_file" "$metrics_url/$1/metrics")" == 000
+}
+check "app1: webapp's metrics (:9464) on loopback only; from mon1 https://app1:9443/webapp/metrics, client certificate required" \
+    war_metrics_through_listener webapp 9464
+check "app1: webapi's metrics (:9465) on loopback only; from mon1 https://app1:9443/webapi/metrics, client certificate required" \
+    war_metrics_through_listener webapi 9465
+check "from mon1 with Prometheus' certificate: /webapp/metrics/../../management on the metrics listener is 404, no management" \
+    not_management /webapp/metrics/../../management
+app_scraped_over_https() { # Prometheus' app targets are the services' locations of the metrics listener
+    prom_query targets | python3 -c '
+import json, sys
+t = [t for t in json.load(sys.stdin)["data"]["activeTargets"] if t["labels"]["job"] == "app"]
+urls = sorted(x["scrapeUrl"] for x in t)
+print("    " + " ".join(urls))
+sys.exit(not (len(t) == 4 and all(x["scrapeUrl"].startswith("https://") and x["health"] == "up"
+                                  and x["scrapeUrl"].endswith(":9443/%s/metrics" % x["labels"]["service"]) for x in t)))'
+}
+check "Prometheus: the app targets are https://<app>:9443/<service>/metrics and up" app_scraped_over_https
 # The server cannot add code or change its configuration: neither as its user, nor inside its unit's sandbox.
 server_cannot_create() { # directory under standalone/
     local dir="/opt/wildfly-mlt/current/standalone/$1" pid
@@ -447,7 +486,7 @@ check "app1: no deployment scanner started, both WARs deployed (read-only unmana
         grep -Eq 'WFLYSRV0010: Deployed ..?webapp[.]war' /var/log/wildfly-mlt/server.log &&
         grep -Eq 'WFLYSRV0010: Deployed ..?webapi[.]war' /var/log/wildfly-mlt/server.log"
 # --- end management on loopback ---
-check "firewall: :9464 of app2 is closed to app1" blocked app1 "http://${ip[app2]}:9464/metrics"
+check "firewall: :9443 of app2 is closed to app1" blocked app1 "${client_cert[@]}" "https://${ip[app2]}:9443/metrics"
 check "firewall: :8080 of app1 is open to app2" in_ns app2 curl -fsS --max-time 3 -o /dev/null "http://${ip[app1]}:8080/webapp/"
 # With the CA and the credentials: only the firewall can stop these.
 check "firewall: Prometheus :9090 is closed to app1" \

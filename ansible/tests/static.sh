@@ -116,7 +116,8 @@ failed=$((failed + $(grep -c '^FAIL ' "$work/check-moved.log")))
 if ! grep -q '^render checks:' "$work/check-moved.log"; then
     failed=$((failed + 1)); echo "FAIL check_render.py (ports moved) did not finish"; tail -n 20 "$work/check-moved.log"
 fi
-grep -q '19443' "$work/render-moved/mon1/file_sd/wildfly.yml" && grep -q '19465' "$work/render-moved/app1/nftables.conf" \
+grep -q '19443' "$work/render-moved/mon1/file_sd/wildfly.yml" && grep -q '19443' "$work/render-moved/mon1/file_sd/app.yml" \
+    && grep -q '19443' "$work/render-moved/app1/nftables.conf" && grep -q 'port: 19465' "$work/render-moved/app1/metrics-https.yml" \
     && grep -q '19990' "$work/render-moved/app1/metrics-https.yml" \
     && grep -q ':19187' "$work/render-moved/mon1/file_sd/postgres.yml" && grep -q '15432' "$work/render-moved/db1/nftables.conf" \
     && grep -q ':15432/' "$work/render-moved/app1/wildfly.env"

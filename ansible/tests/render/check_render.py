@@ -168,8 +168,13 @@ for h in apps:
     upstream = o["socket-binding-group"]["standard-sockets"]["remote-destination-outbound-socket-binding"]
     check(f"{h['host']}: management on loopback (MLT_MANAGEMENT_BIND_ADDRESS=127.0.0.1)",
           wf_env[h["host"]].get("MLT_MANAGEMENT_BIND_ADDRESS") == "127.0.0.1", wf_env[h["host"]])
-    check(f"{h['host']}: the server boots with the deployments overlay and the metrics listener's",
-          re.search(r"^\s*--yaml=\S*/deployments\.yml:\S*/metrics-https\.yml\s*$", unit, re.M) is not None)
+    check(f"{h['host']}: the server boots with the overlays: deployments, webapi callers, management, metrics listener",
+          re.search(r"^\s*--yaml=\S*/deployments\.yml:\S*/webapi-callers\.yml:\S*/management\.yml:\S*/metrics-https\.yml\s*$",
+                    unit, re.M) is not None)
+    m = yaml.safe_load(open(out(h["host"], "management.yml")))["wildfly-configuration"]["subsystem"]["elytron"]
+    check(f"{h['host']}: management asks local processes too for a user (no JBOSS-LOCAL-USER, management.yml)",
+          m["sasl-authentication-factory"]["management-sasl-authentication"]["mechanism-configurations"]
+          == [{"mechanism-name": "DIGEST-MD5", "mechanism-realm-configurations": [{"realm-name": "ManagementRealm"}]}], m)
     d = yaml.safe_load(open(out(h["host"], "deployments.yml")).read().replace("!remove", "'!remove'"))["wildfly-configuration"]
     check(f"{h['host']}: no deployment scanner; the WARs are read-only unmanaged deployments of deployments/",
           d["subsystem"]["deployment-scanner"]["scanner"]["default"] == "!remove"
@@ -179,16 +184,35 @@ for h in apps:
           "standalone/deployments" not in unit)
     check(f"{h['host']}: the metrics listener listens on the host's address",
           o["interface"]["mlt-metrics-https"]["inet-address"] == h["address"], o["interface"])
-    check(f"{h['host']}: the metrics listener's locations are /metrics and /health only, each proxied to the same path",
-          {loc: proxies[v["handler"]]["host"]["management"]["path"] for loc, v in locations.items()}
-          == {"/metrics": "/metrics", "/health": "/health"}, locations)
+    check(f"{h['host']}: the metrics listener's locations are /metrics and /health, each proxied to the same path of "
+          "management, and /<service>/metrics per service, proxied to its /metrics; nothing else",
+          {loc: (proxies[v["handler"]]["host"].popitem()[1]["path"]) for loc, v in locations.items()}
+          == {"/metrics": "/metrics", "/health": "/health", **{f"/{n}/metrics": "/metrics" for n in services[h["host"]]}},
+          locations)
     check(f"{h['host']}: the proxy reaches the management port on loopback",
           upstream["mlt-management-loopback"] == {"host": "127.0.0.1",
                                                   "port": "${jboss.management.http.port:%s}" % management_port[h["host"]]},
           upstream)
+    check(f"{h['host']}: each service's location reaches that service's metrics port on loopback, where it listens",
+          wf_env[h["host"]].get("OTEL_EXPORTER_PROMETHEUS_HOST") == "127.0.0.1"
+          and {n: upstream.get(f"mlt-metrics-{n}") for n in services[h["host"]]}
+          == {n: {"host": "127.0.0.1", "port": int(p)} for n, p in services[h["host"]].items()},
+          (wf_env[h["host"]].get("OTEL_EXPORTER_PROMETHEUS_HOST"), upstream))
     check(f"{h['host']}: the metrics listener requires a client certificate (need-client-auth)",
           elytron["server-ssl-context"]["mltMetricsSSC"].get("need-client-auth") is True
           and undertow["server"]["mlt-metrics"]["https-listener"]["https"]["ssl-context"] == "mltMetricsSSC")
+    ssc = elytron["server-ssl-context"]["mltMetricsSSC"]
+    domain = elytron.get("security-domain", {}).get(ssc.get("security-domain"), {})
+    check(f"{h['host']}: only the monitoring hosts' own certificates open a session (key-store-realm of their "
+          "certificates, principal = CN, authentication not optional)",
+          ssc.get("authentication-optional") is False
+          and [r["realm"] for r in domain.get("realms", [])] == ["mltMetricsClients"]
+          and elytron["key-store-realm"]["mltMetricsClients"]["key-store"] == "mltMetricsClientStore"
+          and elytron["key-store"]["mltMetricsClientStore"]["path"].endswith("/metrics-https-clients.p12")
+          and elytron["x500-attribute-principal-decoder"][domain.get("principal-decoder")] == {"oid": "2.5.4.3",
+                                                                                           "maximum-segments": 1}
+          and f"only these may connect ({', '.join(m['host'] for m in mons)})" in open(out(h["host"], "metrics-https.yml")).read(),
+          (ssc, domain))
     check(f"{h['host']}: the console redirect is off on the metrics listener",
           undertow["server"]["mlt-metrics"]["host"]["mlt-metrics"].get("disable-console-redirect") is True)
 promtail_port = str(yaml.safe_load(open(os.path.join(obs, "promtail", "promtail.yml")))["server"]["http_listen_port"])
@@ -199,8 +223,10 @@ for h in apps:
     check(f"{h['host']}: the server runs every WAR's service with a metrics port",
           set(services[h["host"]]) == set(war_ports), (services[h["host"]], war_ports))
 expected_sd = {
-    "app": [{"targets": [f"{h['address']}:{port}"], "labels": {"env": h["env"], "service": name, "host": h["host"]}}
-            for h in apps for name, port in services[h["host"]].items()],
+    "app": [{"targets": [f"{h['address']}:{metrics_port[h['host']]}"],
+             "labels": {"env": h["env"], "service": name, "host": h["host"], "__scheme__": "https",
+                        "__metrics_path__": f"/{name}/metrics"}}
+            for h in apps for name in services[h["host"]]],
     "wildfly": [{"targets": [f"{h['address']}:{metrics_port[h['host']]}"],
                  "labels": {"env": h["env"], "service": "wildfly", "host": h["host"], "__scheme__": "https"}} for h in apps],
 }
@@ -226,7 +252,7 @@ prom_out = yaml.safe_load(open(out(mon["host"], "prometheus.yml")))
 client_keys = ("scheme", "tls_config", "basic_auth")
 strip = lambda d: {k: v for k, v in d.items() if k not in client_keys}
 tls_jobs = {"prometheus": "prometheus", "alertmanager": "alertmanager", "grafana": "tls"}  # job -> whose login it uses
-cert_jobs = {"wildfly"}  # jobs that present the host's certificate to the app hosts' metrics listeners
+cert_jobs = {"wildfly", "app"}  # jobs that present the host's certificate to the app hosts' metrics listeners
 check("rendered prometheus.yml equals the repository's but for TLS and auth on its own jobs and Alertmanagers",
       [strip(j) for j in prom_out["scrape_configs"]] == prom_src["scrape_configs"]
       and [strip(a) for a in prom_out["alerting"]["alertmanagers"]] == prom_src["alerting"]["alertmanagers"]
@@ -292,6 +318,14 @@ try:
         want = sorted(("https", f"{h['address']}:{metrics_port[h['host']]}", None) if job == "wildfly" else
                       ("http", "localhost:9115", f"https://{h['address']}:{metrics_port[h['host']]}{path}") for h in apps)
         check(f"promtool check service-discovery {job}: the metrics listeners over HTTPS", found == want, (found, want))
+    p = subprocess.run(["promtool", "check", "service-discovery", os.path.join(stage, "prometheus.yml"), "app"],
+                       capture_output=True, text=True)
+    found = sorted((t["labels"].get("__scheme__"), t["labels"].get("__address__"), t["labels"].get("__metrics_path__"))
+                   for t in json.loads(p.stdout or "[]") if t.get("labels"))
+    want = sorted(("https", f"{h['address']}:{metrics_port[h['host']]}", f"/{n}/metrics")
+                  for h in apps for n in services[h["host"]])
+    check("promtool check service-discovery app: each service at /<service>/metrics of the metrics listener, HTTPS",
+          found == want, (found, want))
     open(os.path.join(stage, "blackbox.yml"), "w").write(
         open(out(mon["host"], "blackbox.yml")).read().replace(tls["ca_file"], crt).replace(tls["cert_file"], crt)
         .replace(tls["key_file"], key))
@@ -438,8 +472,8 @@ for h in apps:
           re.search(r"-Djboss\.modules\.system\.pkgs=\S*javax\.naming\.ldap", env.get("JAVA_OPTS", "")) is not None,
           env.get("JAVA_OPTS"))
     check(f"{host}: deployment.environment is the env label", env["MLT_ENVIRONMENT"] == h["env"])
-    check(f"{host}: the application metrics listen where Prometheus scrapes",
-          env["OTEL_EXPORTER_PROMETHEUS_HOST"] == h["address"])
+    check(f"{host}: the application metrics (plain HTTP) listen on loopback, behind the metrics listener",
+          env["OTEL_EXPORTER_PROMETHEUS_HOST"] == "127.0.0.1", env["OTEL_EXPORTER_PROMETHEUS_HOST"])
 
 # --- Grafana: the provisioned data source uids are the ones the dashboards use; anonymous access off. ---
 ds = [d for f in glob.glob(os.path.join(obs, "grafana", "provisioning", "datasources", "*.yml"))
@@ -537,15 +571,17 @@ for h in apps:
     r = rules(h["host"])
     check(f"{h['host']}: the management port :{management_port[h['host']]} is open to nobody",
           int(management_port[h["host"]]) not in r, r.get(int(management_port[h["host"]])))
-    for port in [metrics_port[h["host"]]] + list(services[h["host"]].values()):
-        check(f"{h['host']}: :{port} open to the monitoring hosts only", r.get(int(port)) == {m["address"] for m in mons},
+    check(f"{h['host']}: the metrics listener :{metrics_port[h['host']]} open to the monitoring hosts only",
+          r.get(int(metrics_port[h["host"]])) == {m["address"] for m in mons}, r.get(int(metrics_port[h["host"]])))
+    for port in services[h["host"]].values():
+        check(f"{h['host']}: a WAR's metrics port :{port} (loopback, plain HTTP) is open to nobody", int(port) not in r,
               r.get(int(port)))
     other = alloy_port[h["host"]] if h["log_shipper"] == "promtail" else promtail_port
     check(f"{h['host']}: {h['log_shipper']} :{shipper_port[h['host']]} open to the monitoring hosts only, :{other} closed",
           r.get(int(shipper_port[h["host"]])) == {m["address"] for m in mons} and int(other) not in r, r)
     check(f"{h['host']}: nothing else open to the monitoring hosts",
           {p for p, s in r.items() if s == {m["address"] for m in mons}}
-          == {int(p) for p in [metrics_port[h["host"]], shipper_port[h["host"]]] + list(services[h["host"]].values())}, r)
+          == {int(p) for p in [metrics_port[h["host"]], shipper_port[h["host"]]]}, r)
 for port in (3100, 4318):
     check(f"{mon['host']}: :{port} open to the app hosts only", rules(mon["host"]).get(port) == app_addrs,
           rules(mon["host"]).get(port))
