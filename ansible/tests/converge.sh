@@ -463,6 +463,18 @@ sys.exit(not (len(t) == 4 and all(x["scrapeUrl"].startswith("https://") and x["h
                                   and x["scrapeUrl"].endswith(":9443/%s/metrics" % x["labels"]["service"]) for x in t)))'
 }
 check "Prometheus: the app targets are https://<app>:9443/<service>/metrics and up" app_scraped_over_https
+exemplars_through_listener() { # the proxy keeps OpenMetrics (Prometheus' Accept header): exemplars with a trace id
+    local now; now="$(date +%s)"
+    in_ns ctl curl -fsS --max-time 5 --cacert "$ca_file" -u "prometheus:$prometheus_password" -G \
+        --data-urlencode 'query=http_server_request_duration_seconds_bucket{job="app",service="webapp"}' \
+        --data-urlencode "start=$((now - 3600))" --data-urlencode "end=$now" "https://${ip[mon1]}:9090/api/v1/query_exemplars" |
+        python3 -c '
+import json, sys
+d = json.load(sys.stdin)["data"]
+sys.exit(not any(len(e["labels"].get("trace_id", "")) == 32 for s in d for e in s["exemplars"]))'
+}
+check "Prometheus: webapp's latency exemplars (32-hex trace_id) arrive through the metrics listener" \
+    wait_for 90 exemplars_through_listener
 # The server cannot add code or change its configuration: neither as its user, nor inside its unit's sandbox.
 server_cannot_create() { # directory under standalone/
     local dir="/opt/wildfly-mlt/current/standalone/$1" pid
