@@ -3,7 +3,7 @@
 # every host-specific file of the example inventory into a temporary directory and checks it against observability/
 # and the inventory with the validators the roles use (promtool, amtool, blackbox exporter, nft).
 # Needs: ansible-core, ansible-lint, prometheus (promtool), prometheus-alertmanager (amtool),
-# prometheus-blackbox-exporter, nftables, nginx, python3-yaml, python3-passlib. Runs in well under a minute; touches no host.
+# prometheus-blackbox-exporter, prometheus-postgres-exporter, nftables, nginx, python3-yaml, python3-passlib. Runs in well under a minute; touches no host.
 set -uo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"

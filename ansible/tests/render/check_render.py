@@ -235,7 +235,7 @@ for shipper in ("promtail", "alloy"):
                              "labels": {"env": h["env"], "service": shipper, "host": h["host"]}}
                             for h in apps if h["log_shipper"] == shipper]
 # postgres_exporter's port: the one the database host's exporter listens on.
-exporter_listen = {h["host"]: re.search(r"--web\.listen-address=(\S+?)\"", open(out(h["host"], "postgres_exporter.default")).read())
+exporter_listen = {h["host"]: re.search(r"--web\.listen-address=([^\s\"]+)", open(out(h["host"], "postgres_exporter.default")).read())
                    .group(1) for h in dbs}
 expected_sd["postgres"] = [{"targets": [exporter_listen[h["host"]]],
                             "labels": {"env": h["env"], "service": "postgres", "host": h["host"]}} for h in dbs]
@@ -253,6 +253,9 @@ client_keys = ("scheme", "tls_config", "basic_auth")
 strip = lambda d: {k: v for k, v in d.items() if k not in client_keys}
 tls_jobs = {"prometheus": "prometheus", "alertmanager": "alertmanager", "grafana": "tls"}  # job -> whose login it uses
 cert_jobs = {"wildfly", "app"}  # jobs that present the host's certificate to the app hosts' metrics listeners
+# ... and those that do it over https for every target: the other hosts' exporters and log shippers (issue 16).
+https_cert_jobs = {"postgres", "alloy", "promtail"}
+cert_jobs |= https_cert_jobs
 check("rendered prometheus.yml equals the repository's but for TLS and auth on its own jobs and Alertmanagers",
       [strip(j) for j in prom_out["scrape_configs"]] == prom_src["scrape_configs"]
       and [strip(a) for a in prom_out["alerting"]["alertmanagers"]] == prom_src["alerting"]["alertmanagers"]
@@ -266,6 +269,8 @@ for j in prom_out["scrape_configs"]:
         check(f"prometheus.yml {j['job_name']}: the deployment's CA and the host's certificate as client certificate, no "
               "password", j.get("tls_config") == {"ca_file": tls["ca_file"], "cert_file": tls["cert_file"],
                                                   "key_file": tls["key_file"]} and "basic_auth" not in j, j)
+    if j["job_name"] in https_cert_jobs:
+        check(f"prometheus.yml {j['job_name']}: scheme https for every target", j.get("scheme") == "https", j)
 bb_src = yaml.safe_load(open(os.path.join(obs, "blackbox", "blackbox.yml")))
 bb_out = yaml.safe_load(open(out(mon["host"], "blackbox.yml")))
 bb_tls = bb_out["modules"]["http_health"]["http"].pop("tls_config", None)
@@ -310,6 +315,17 @@ try:
     ok, msg = run(["promtool", "check", "config", "--syntax-only", os.path.join(stage, "prometheus.yml")])
     # The relabelling as Prometheus applies it: the health probes go to the metrics listener over HTTPS, through the
     # exporter on plain HTTP; job wildfly scrapes the listener over HTTPS.
+    # postgres_exporter over https, its certificate verified against the deployment's CA (no server_name, no
+    # insecure_skip_verify: the target's address is the name checked).
+    p = subprocess.run(["promtool", "check", "service-discovery", os.path.join(stage, "prometheus.yml"), "postgres"],
+                       capture_output=True, text=True)
+    found = sorted((t["labels"].get("__scheme__"), t["labels"].get("__address__"))
+                   for t in json.loads(p.stdout or "[]") if t.get("labels"))
+    want = sorted(("https", exporter_listen[h["host"]]) for h in dbs)
+    check("promtool check service-discovery postgres: the exporters over HTTPS", found == want, (found, want))
+    pg_job = next(j for j in prom_out["scrape_configs"] if j["job_name"] == "postgres")
+    check("prometheus.yml postgres: the server name is verified (no insecure_skip_verify, no server_name override)",
+          not pg_job["tls_config"].get("insecure_skip_verify") and "server_name" not in pg_job["tls_config"], pg_job)
     for job, path in (("health-ready", "/health/ready"), ("health-live", "/health/live"), ("wildfly", "")):
         p = subprocess.run(["promtool", "check", "service-discovery", os.path.join(stage, "prometheus.yml"), job],
                            capture_output=True, text=True)
@@ -684,6 +700,37 @@ def openssl(*args):
     if not ok:
         raise RuntimeError(msg)
 
+def throwaway_cas(stage, names):
+    """Self-signed CAs <stage>/<name>.crt and .key, valid one day."""
+    for name in names:
+        openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                "-subj", f"/CN=render {name}", "-days", "1", "-keyout", f"{stage}/{name}.key",
+                "-out", f"{stage}/{name}.crt", "-addext", "basicConstraints=critical,CA:TRUE")
+
+def wait_for_port(port):
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+
+def plain_http(port, method, path, body=None, headers=None):
+    """One plain-HTTP request to a TLS port: (status, text)."""
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        c.request(method, path, body=body, headers=headers or {})
+        r = c.getresponse()
+        return r.status, r.read().decode(errors="replace")
+    finally:
+        c.close()
+
+def stop(proc, stage):
+    if proc:
+        proc.terminate()
+        proc.wait(timeout=20)
+    shutil.rmtree(stage)
+
 if shutil.which("nginx"):
     # The gateway's file as rendered, in nginx (the role's package) on free loopback ports, with a throwaway CA and
     # host certificate. Its upstream here is a second server block of the same nginx that records the request line
@@ -693,10 +740,7 @@ if shutil.which("nginx"):
     os.chmod(stage, 0o755)  # nginx's workers (nobody) read the password file
     proc = None
     try:
-        for name in ("ca", "other-ca"):
-            openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-                    "-subj", f"/CN=render {name}", "-days", "1", "-keyout", f"{stage}/{name}.key",
-                    "-out", f"{stage}/{name}.crt", "-addext", "basicConstraints=critical,CA:TRUE")
+        throwaway_cas(stage, ("ca", "other-ca"))
         openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-subj", "/CN=mon",
                 "-keyout", f"{stage}/host.key", "-out", f"{stage}/host.csr")
         open(f"{stage}/san.ext", "w").write("subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n")
@@ -743,12 +787,7 @@ http {{
         check("the role's validate command refuses a broken loki-gateway.conf", p.returncode != 0, p.stderr[-400:])
         proc = subprocess.Popen(["nginx", "-e", f"{stage}/nginx-error.log", "-p", stage, "-c", f"{stage}/nginx.conf"], stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.1)
+        wait_for_port(port)
         ca_ctx = ssl.create_default_context(cafile=f"{stage}/ca.crt")
 
         def request(method, path, login=None, headers=None, body=b"", ctx=ca_ctx):
@@ -822,22 +861,15 @@ http {{
             check("loki gateway (nginx): a client trusting another CA refuses its certificate", False)
         except ssl.SSLCertVerificationError:
             check("loki gateway (nginx): a client trusting another CA refuses its certificate", True)
-        c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        c.request("POST", push, body=stream, headers={**json_type, "Authorization": "Basic " + base64.b64encode(
-            f"{login1[0]}:{login1[1]}".encode()).decode()})
-        r = c.getresponse()
-        text = r.read().decode(errors="replace")
-        c.close()
+        status, text = plain_http(port, "POST", push, body=stream, headers={**json_type, "Authorization": "Basic "
+                                  + base64.b64encode(f"{login1[0]}:{login1[1]}".encode()).decode()})
         check("loki gateway (nginx): plain HTTP is answered 400 and not forwarded",
-              r.status == 400 and "plain HTTP request was sent to HTTPS port" in text
-              and until(lambda: len(heard()) == before) and len(heard()) == before, (r.status, text[:200]))
+              status == 400 and "plain HTTP request was sent to HTTPS port" in text
+              and until(lambda: len(heard()) == before) and len(heard()) == before, (status, text[:200]))
     except Exception as e:  # a failure to set up the stage is a failed check, not a crash of the whole report
         check("loki gateway (nginx): the local run with a throwaway CA completes", False, repr(e))
     finally:
-        if proc:
-            proc.terminate()
-            proc.wait(timeout=20)
-        shutil.rmtree(stage)
+        stop(proc, stage)
 else:
     check("nginx is installed (the Loki gateway's check: apt-get install nginx)", False)
 
@@ -882,6 +914,111 @@ for db in dbs:
                                            f"?sslmode=verify-full&sslrootcert={tls['ca_file']}"
               and env.get("MLT_DB_USER") == role and env.get("MLT_DB_PASSWORD") == db["db_password"],
               {k: v for k, v in env.items() if k.startswith("MLT_DB") and k != "MLT_DB_PASSWORD"})
+
+# --- postgres_exporter and the log shippers serve their /metrics over HTTPS only, to clients with a certificate of the
+# deployment's CA (issue 16). The exporter's rendered web configuration also runs here, in the packaged exporter on a
+# free loopback port with a throwaway CA, and the role's validate command is tried on it. ---
+pg_validate = yaml.safe_load(open(os.path.join(ansible_dir, "roles", "postgresql", "vars", "main.yml")))[
+    "postgresql_exporter_web_config_validate"]
+mtls_server = {"cert_file": tls["cert_file"], "key_file": tls["key_file"], "min_version": "TLS12",
+               "client_auth_type": "RequireAndVerifyClientCert", "client_ca_file": tls["ca_file"]}
+for db in dbs:
+    web = yaml.safe_load(open(out(db["host"], "postgres_exporter-web.yml")))
+    check(f"{db['host']}: postgres_exporter-web.yml: the host's certificate, TLS 1.2 or later, a client certificate of "
+          "the deployment's CA required (RequireAndVerifyClientCert), no password", web == {"tls_server_config": mtls_server}, web)
+    flags = env_file(out(db["host"], "postgres_exporter.default"))["ARGS"].split()
+    check(f"{db['host']}: the exporter runs with it (--web.config.file={db['db_exporter_web_config']})",
+          f"--web.config.file={db['db_exporter_web_config']}" in flags, flags)
+for h in apps:
+    text = open(out(h["host"], "http-tls.alloy")).read()
+    block = dict(re.findall(r'^\s*(\w+)\s*=\s*"([^"]*)"\s*$', text, re.M))
+    check(f"{h['host']}: http-tls.alloy: Alloy's HTTP server with the host's certificate, TLS 1.2 or later, a client "
+          "certificate of the deployment's CA required", re.search(r"^http \{\s*tls \{", text, re.M) is not None
+          and block == mtls_server, block)
+    check(f"{h['host']}: alloy runs its configuration directory (config.alloy and http-tls.alloy)",
+          re.search(r"^ExecStart=\S+ run /etc/alloy --server\.http\.listen-addr=", open(out(h["host"], "alloy.service")).read(),
+                    re.M) is not None)
+    env = env_file(out(h["host"], "promtail.env"))
+    check(f"{h['host']}: promtail.env: the host's certificate and key, the deployment's CA for client certificates",
+          (env.get("PROMTAIL_TLS_CERT_FILE"), env.get("PROMTAIL_TLS_KEY_FILE"), env.get("PROMTAIL_TLS_CLIENT_CA_FILE"))
+          == (tls["cert_file"], tls["key_file"], tls["ca_file"]), env)
+    check(f"{h['host']}: both shippers read the host key through the key group, {tls['key_group']}",
+          all(tls["key_group"] in groups for groups in h["shipper_groups"].values()), h["shipper_groups"])
+promtail_server = yaml.safe_load(open(os.path.join(obs, "promtail", "promtail.yml")))["server"]
+check("promtail.yml: its HTTP server takes the PROMTAIL_TLS_* files, requires a client certificate, TLS 1.2 or later",
+      promtail_server.get("http_tls_config") == {"cert_file": "${PROMTAIL_TLS_CERT_FILE:-}",
+                                                 "key_file": "${PROMTAIL_TLS_KEY_FILE:-}",
+                                                 "client_auth_type": "RequireAndVerifyClientCert",
+                                                 "client_ca_file": "${PROMTAIL_TLS_CLIENT_CA_FILE:-}"}
+      and promtail_server.get("tls_min_version") == "VersionTLS12", promtail_server)
+
+if shutil.which("prometheus-postgres-exporter") and dbs:
+    stage = tempfile.mkdtemp()
+    proc = None
+    try:
+        throwaway_cas(stage, ("ca", "other-ca"))
+        # The exporter's host certificate, Prometheus' client certificate, and a client certificate of another CA.
+        for name, ca, usage in (("host", "ca", "serverAuth"), ("client", "ca", "clientAuth"), ("other", "other-ca", "clientAuth")):
+            openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-subj", f"/CN={name}",
+                    "-keyout", f"{stage}/{name}.key", "-out", f"{stage}/{name}.csr")
+            open(f"{stage}/{name}.ext", "w").write(f"subjectAltName=IP:127.0.0.1\nextendedKeyUsage={usage}\n")
+            openssl("x509", "-req", "-in", f"{stage}/{name}.csr", "-CA", f"{stage}/{ca}.crt", "-CAkey", f"{stage}/{ca}.key",
+                    "-CAcreateserial", "-days", "1", "-extfile", f"{stage}/{name}.ext", "-out", f"{stage}/{name}.crt")
+        db = dbs[0]
+        conf = (open(out(db["host"], "postgres_exporter-web.yml")).read().replace(tls["cert_file"], f"{stage}/host.crt")
+                .replace(tls["key_file"], f"{stage}/host.key").replace(tls["ca_file"], f"{stage}/ca.crt"))
+        open(f"{stage}/web.yml", "w").write(conf)
+        open(f"{stage}/broken.yml", "w").write(conf.replace(f"{stage}/ca.crt", f"{stage}/missing-ca.crt"))
+        p = subprocess.run(shlex.split(pg_validate % f"{stage}/web.yml"), capture_output=True, text=True)
+        check("the postgresql role's validate command accepts the rendered exporter web configuration", p.returncode == 0,
+              (p.stdout + p.stderr)[-400:])
+        p = subprocess.run(shlex.split(pg_validate % f"{stage}/broken.yml"), capture_output=True, text=True)
+        check("the postgresql role's validate command refuses one whose client CA file is missing", p.returncode != 0,
+              (p.stdout + p.stderr)[-400:])
+        port = free_port()
+        proc = subprocess.Popen(["prometheus-postgres-exporter", f"--web.listen-address=127.0.0.1:{port}",
+                                 f"--web.config.file={stage}/web.yml"], env={**os.environ, "DATA_SOURCE_NAME": "host=/nonexistent"},
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for_port(port)
+
+        def metrics(cert=None, maximum=None):
+            ctx = ssl.create_default_context(cafile=f"{stage}/ca.crt")  # verifies the exporter's certificate and name
+            if cert:
+                ctx.load_cert_chain(f"{stage}/{cert}.crt", f"{stage}/{cert}.key")
+            if maximum:
+                ctx.maximum_version = maximum
+            c = http.client.HTTPSConnection("127.0.0.1", port, context=ctx, timeout=10)
+            try:
+                c.request("GET", "/metrics")
+                r = c.getresponse()
+                return r.status, r.read().decode(errors="replace")
+            except (ssl.SSLError, ConnectionError, http.client.HTTPException) as e:
+                return None, repr(e)
+            finally:
+                c.close()
+
+        status, body = metrics("client")
+        check("postgres_exporter (rendered config): with a client certificate of the CA, /metrics serves pg_up "
+              "(its certificate verified against the CA for 127.0.0.1)", status == 200 and re.search(r"(?m)^pg_up ", body)
+              is not None, (status, body[:200]))
+        status, body = metrics()
+        check("postgres_exporter (rendered config): without a client certificate the TLS handshake is refused, no metrics",
+              status is None and "pg_up" not in body, (status, body[:200]))
+        status, body = metrics("other")
+        check("postgres_exporter (rendered config): a client certificate of another CA is refused", status is None,
+              (status, body[:200]))
+        status, body = metrics("client", ssl.TLSVersion.TLSv1_1)
+        check("postgres_exporter (rendered config): TLS 1.1 is refused", status is None, (status, body[:200]))
+        status, text = plain_http(port, "GET", "/metrics")
+        check("postgres_exporter (rendered config): plain HTTP is answered 400, no metrics",
+              status == 400 and "pg_up" not in text, (status, text[:200]))
+    except Exception as e:  # a failure to set up the stage is a failed check, not a crash of the whole report
+        check("postgres_exporter: the local run with a throwaway CA completes", False, repr(e))
+    finally:
+        stop(proc, stage)
+else:
+    check("prometheus-postgres-exporter is installed (the exporter's check: apt-get install prometheus-postgres-exporter)",
+          False)
 
 # --- Units: systemd accepts every rendered unit (each directive known and well-formed), the hardening is in each,
 # and the services with no egress deny every other address. The binaries are not installed here: /bin/true stands in
