@@ -630,9 +630,52 @@ check "firewall: PostgreSQL :5432 of db1 is closed to mon1" \
     bash -c '[[ "$1" == *"timeout expired"* ]]' _ "$(psql_as mon1 verify-full "$db_password" 'SELECT 1')"
 check "firewall: PostgreSQL :5432 of db1 is closed to the controller" \
     bash -c '[[ "$1" == *"timeout expired"* ]]' _ "$(psql_as ctl verify-full "$db_password" 'SELECT 1')"
-check "firewall: postgres_exporter :9187 of db1 is open to mon1" \
-    in_ns mon1 curl -fsS --max-time 3 -o /dev/null "http://${ip[db1]}:9187/metrics"
-check "firewall: postgres_exporter :9187 of db1 is closed to app1" blocked app1 "http://${ip[db1]}:9187/metrics"
+# --- postgres_exporter over mutual TLS (issue 16): HTTPS with db1's certificate, a client certificate of the
+# deployment's CA required; Prometheus presents mon1's. ---
+exporter="https://${ip[db1]}:9187"
+mon_cert=(--cacert "$ca_file" --cert "$work/pki/mon1.crt" --key "$work/pki/mon1.key")  # Prometheus' (mon1's)
+exporter_plain_http() { # answered 400 by the TLS server, no metrics
+    local out
+    out="$(in_ns mon1 curl -sS --max-time 5 -w '\n%{http_code}' "http://${ip[db1]}:9187/metrics" 2>&1)" || true
+    [[ "$out" == *"Client sent an HTTP request to an HTTPS server"* && "${out##*$'\n'}" == 400 && "$out" != *pg_* ]]
+}
+check "from mon1: plain HTTP to postgres_exporter :9187 is answered 400 \"HTTP request to an HTTPS server\", no metrics" \
+    exporter_plain_http
+exporter_no_cert() { # the server's alert ends the handshake; no HTTP answer
+    local out
+    out="$(printf 'GET /metrics HTTP/1.0\r\n\r\n' | in_ns mon1 timeout 10 openssl s_client -quiet \
+           -connect "${ip[db1]}:9187" -CAfile "$ca_file" 2>&1)" || true
+    [[ "$out" == *alert* && "$out" != *pg_* && "$(code mon1 --cacert "$ca_file" "$exporter/metrics")" == 000 ]]
+}
+check "from mon1 without a client certificate: postgres_exporter refuses the TLS handshake (alert, no metrics)" \
+    exporter_no_cert
+exporter_other_ca() {
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=mon1 -days 1 \
+        -keyout "$work/other-pg.key" -out "$work/other-pg.crt" 2>/dev/null
+    test "$(code mon1 --cacert "$ca_file" --cert "$work/other-pg.crt" --key "$work/other-pg.key" "$exporter/metrics")" == 000
+}
+check "from mon1 with a certificate of another CA: postgres_exporter refuses the TLS handshake" exporter_other_ca
+exporter_with_cert() { in_ns mon1 curl -fsS --max-time 5 "${mon_cert[@]}" "$exporter/metrics" | grep -x 'pg_up 1' >/dev/null; }
+check "from mon1 with Prometheus' certificate: postgres_exporter answers pg_up 1" exporter_with_cert
+check "from mon1: postgres_exporter's certificate verifies against the deployment's CA for ${ip[db1]}" \
+    bash -c "echo | ip netns exec mlt-mon1 openssl s_client -connect ${ip[db1]}:9187 -CAfile '$ca_file' \
+             -cert '$work/pki/mon1.crt' -key '$work/pki/mon1.key' -verify_return_error -verify_ip ${ip[db1]} 2>/dev/null |
+             grep -q 'Verify return code: 0 (ok)'"
+postgres_scraped_over_https() { # Prometheus' target is the exporter over https, and up
+    prom_query targets | python3 -c '
+import json, sys
+t = [t for t in json.load(sys.stdin)["data"]["activeTargets"] if t["labels"]["job"] == "postgres"]
+print("    " + " ".join(x["scrapeUrl"] + " " + x["health"] for x in t))
+sys.exit(not (len(t) == 1 and t[0]["scrapeUrl"] == sys.argv[1] and t[0]["health"] == "up"))' "$exporter/metrics"
+}
+check "Prometheus: the postgres target is $exporter/metrics and up" wait_for 60 postgres_scraped_over_https
+check "db1: the exporter's web config is 0640 root:prometheus, the exporter runs in the key group" \
+    on_host db1 'test "$(stat -c %a:%U:%G /etc/prometheus-postgres-exporter/web.yml)" == 640:root:prometheus &&
+        pid=$(systemctl show -p MainPID --value prometheus-postgres-exporter.service) && [ "$pid" -gt 0 ] &&
+        grep "^Groups:" /proc/$pid/status | grep -qw "$(getent group mlt-tls | cut -d: -f3)"'
+check "firewall: postgres_exporter :9187 of db1 is closed to app1 (even with mon1's certificate)" \
+    test "$(curl_exit app1 "${mon_cert[@]}" "$exporter/metrics")" == 28
+# --- end postgres_exporter over mutual TLS ---
 check "app1: the database password is in the EnvironmentFile only for root and the server (0640 root:wildfly)" \
     test "$(on_host app1 stat -c %a:%U:%G /etc/wildfly-mlt/wildfly.env)" == 640:root:wildfly
 check "app1: the server's model holds the password's expression, not the password" \
