@@ -944,6 +944,14 @@ for h in apps:
           == (tls["cert_file"], tls["key_file"], tls["ca_file"]), env)
     check(f"{h['host']}: both shippers read the host key through the key group, {tls['key_group']}",
           all(tls["key_group"] in groups for groups in h["shipper_groups"].values()), h["shipper_groups"])
+for role, template in (("alloy", "http-tls.alloy.j2"), ("promtail", "promtail.env.j2")):
+    tasks = yaml.safe_load(open(os.path.join(ansible_dir, "roles", role, "tasks", "configure.yml")))
+    stat = next((t for t in tasks if t.get("register") == f"{role}_tls_cert"), {}).get("ansible.builtin.stat", {})
+    writes = next((t for t in tasks if (t.get("ansible.builtin.template") or {}).get("src") == template), {})
+    check(f"{role}: a renewed host certificate restarts it (the certificate's sha256 is in {template}, which notifies "
+          f"Restart {role})", stat.get("path") == "{{ %s_tls_cert_file }}" % role and stat.get("checksum_algorithm") == "sha256"
+          and f"{role}_tls_cert.stat.checksum" in open(os.path.join(ansible_dir, "roles", role, "templates", template)).read()
+          and writes.get("notify") == f"Restart {role}", (stat, writes.get("notify")))
 promtail_server = yaml.safe_load(open(os.path.join(obs, "promtail", "promtail.yml")))["server"]
 check("promtail.yml: its HTTP server takes the PROMTAIL_TLS_* files, requires a client certificate, TLS 1.2 or later",
       promtail_server.get("http_tls_config") == {"cert_file": "${PROMTAIL_TLS_CERT_FILE:-}",
