@@ -313,31 +313,27 @@ try:
     ok, msg = run(["promtool", "check", "config", os.path.join(stage, "prometheus.yml")])
     check("promtool check config on the rendered prometheus.yml with its rules and rendered targets", ok, msg)
     ok, msg = run(["promtool", "check", "config", "--syntax-only", os.path.join(stage, "prometheus.yml")])
-    # The relabelling as Prometheus applies it: the health probes go to the metrics listener over HTTPS, through the
-    # exporter on plain HTTP; job wildfly scrapes the listener over HTTPS.
+    def discovered(job, *labels):
+        """promtool check service-discovery: the given labels of each target of the job, sorted."""
+        p = subprocess.run(["promtool", "check", "service-discovery", os.path.join(stage, "prometheus.yml"), job],
+                           capture_output=True, text=True)
+        return sorted(tuple(t["labels"].get(k) for k in labels) for t in json.loads(p.stdout or "[]") if t.get("labels"))
     # postgres_exporter over https, its certificate verified against the deployment's CA (no server_name, no
     # insecure_skip_verify: the target's address is the name checked).
-    p = subprocess.run(["promtool", "check", "service-discovery", os.path.join(stage, "prometheus.yml"), "postgres"],
-                       capture_output=True, text=True)
-    found = sorted((t["labels"].get("__scheme__"), t["labels"].get("__address__"))
-                   for t in json.loads(p.stdout or "[]") if t.get("labels"))
+    found = discovered("postgres", "__scheme__", "__address__")
     want = sorted(("https", exporter_listen[h["host"]]) for h in dbs)
     check("promtool check service-discovery postgres: the exporters over HTTPS", found == want, (found, want))
     pg_job = next(j for j in prom_out["scrape_configs"] if j["job_name"] == "postgres")
     check("prometheus.yml postgres: the server name is verified (no insecure_skip_verify, no server_name override)",
           not pg_job["tls_config"].get("insecure_skip_verify") and "server_name" not in pg_job["tls_config"], pg_job)
+    # The relabelling as Prometheus applies it: the health probes go to the metrics listener over HTTPS, through the
+    # exporter on plain HTTP; job wildfly scrapes the listener over HTTPS.
     for job, path in (("health-ready", "/health/ready"), ("health-live", "/health/live"), ("wildfly", "")):
-        p = subprocess.run(["promtool", "check", "service-discovery", os.path.join(stage, "prometheus.yml"), job],
-                           capture_output=True, text=True)
-        found = sorted((t["labels"].get("__scheme__"), t["labels"].get("__address__"), t["labels"].get("__param_target"))
-                       for t in json.loads(p.stdout or "[]") if t.get("labels"))
+        found = discovered(job, "__scheme__", "__address__", "__param_target")
         want = sorted(("https", f"{h['address']}:{metrics_port[h['host']]}", None) if job == "wildfly" else
                       ("http", "localhost:9115", f"https://{h['address']}:{metrics_port[h['host']]}{path}") for h in apps)
         check(f"promtool check service-discovery {job}: the metrics listeners over HTTPS", found == want, (found, want))
-    p = subprocess.run(["promtool", "check", "service-discovery", os.path.join(stage, "prometheus.yml"), "app"],
-                       capture_output=True, text=True)
-    found = sorted((t["labels"].get("__scheme__"), t["labels"].get("__address__"), t["labels"].get("__metrics_path__"))
-                   for t in json.loads(p.stdout or "[]") if t.get("labels"))
+    found = discovered("app", "__scheme__", "__address__", "__metrics_path__")
     want = sorted(("https", f"{h['address']}:{metrics_port[h['host']]}", f"/{n}/metrics")
                   for h in apps for n in services[h["host"]])
     check("promtool check service-discovery app: each service at /<service>/metrics of the metrics listener, HTTPS",
