@@ -5,7 +5,8 @@
 # wrk (benchmark), PostgreSQL (webapi's database in the integration tests; the tests run their own instance in a
 # temporary directory, the package's own cluster is not used), nginx (tests/static.sh runs the rendered Loki gateway
 # on free loopback ports; the package's own service is not used), prometheus-postgres-exporter (tests/static.sh runs
-# the rendered exporter web configuration the same way). Idempotent; needs root or sudo.
+# the rendered exporter web configuration the same way), gpg and gpgv (tests/static.sh checks the grafana role's
+# signature check with throwaway keys). Idempotent; needs root or sudo.
 # It asks for a package only when its command is missing, so tools installed another way (e.g. a Node.js that
 # bundles npm) are kept as they are.
 set -euo pipefail
@@ -17,7 +18,7 @@ declare -A package_of=(
     [node]=nodejs [npm]=npm [ansible-playbook]=ansible [ansible-lint]=ansible-lint [wrk]=wrk
     [debootstrap]=debootstrap [systemd-nspawn]=systemd-container [nft]=nftables [ssh]=openssh-client
     [curl]=curl [python3]=python3 [pg_ctlcluster]=postgresql [runuser]=util-linux [nginx]=nginx
-    [prometheus-postgres-exporter]=prometheus-postgres-exporter
+    [prometheus-postgres-exporter]=prometheus-postgres-exporter [gpg]=gpg [gpgv]=gpgv
 )
 
 # `run` (./run.sh): the JDK and Maven; `stack` (./run.sh --stack): also Prometheus, Alertmanager, the blackbox

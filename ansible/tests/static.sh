@@ -3,7 +3,7 @@
 # every host-specific file of the example inventory into a temporary directory and checks it against observability/
 # and the inventory with the validators the roles use (promtool, amtool, blackbox exporter, nft).
 # Needs: ansible-core, ansible-lint, prometheus (promtool), prometheus-alertmanager (amtool),
-# prometheus-blackbox-exporter, prometheus-postgres-exporter, nftables, nginx, python3-yaml, python3-passlib. Runs in well under a minute; touches no host.
+# prometheus-blackbox-exporter, prometheus-postgres-exporter, nftables, nginx, python3-yaml, python3-passlib, gpg, gpgv. Runs in well under a minute; touches no host.
 set -uo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -25,7 +25,7 @@ result() { # name, exit status, log file
 timed() { local start=$SECONDS; "$@"; local rc=$?; echo "    (${1##*/}: $((SECONDS - start)) s)" >&2; return $rc; }
 
 # Lint every file of ansible/ (explicit paths: ansible-lint would otherwise see only files git already tracks).
-timed ansible-lint --offline -p production site.yml roles inventories tests/render >"$work/lint.log" 2>&1
+timed ansible-lint --offline -p production site.yml roles inventories tests/render tests/grafana-signature/check.yml >"$work/lint.log" 2>&1
 result "ansible-lint --profile production" $? "$work/lint.log"
 
 timed ansible-playbook --syntax-check -i inventories/example site.yml >"$work/syntax.log" 2>&1
@@ -122,6 +122,15 @@ grep -q '19443' "$work/render-moved/mon1/file_sd/wildfly.yml" && grep -q '19443'
     && grep -q ':19187' "$work/render-moved/mon1/file_sd/postgres.yml" && grep -q '15432' "$work/render-moved/db1/nftables.conf" \
     && grep -q ':15432/' "$work/render-moved/app1/wildfly.env"
 result "the moved ports reached Prometheus' targets and the firewall" $? "$work/check-moved.log"
+
+# Grafana's package pin against a signed APT index: real gpg/gpgv, throwaway keys, file:// suites.
+timed bash "$here/grafana-signature/test.sh" >"$work/signature.log" 2>&1
+grep -E '^(PASS|FAIL) ' "$work/signature.log"
+passed=$((passed + $(grep -c '^PASS ' "$work/signature.log")))
+failed=$((failed + $(grep -c '^FAIL ' "$work/signature.log")))
+if ! grep -q '^grafana signature:' "$work/signature.log"; then
+    failed=$((failed + 1)); echo "FAIL grafana-signature/test.sh did not finish"; tail -n 20 "$work/signature.log"
+fi
 
 echo "static: ${SECONDS} s"
 echo "$passed passed, $failed failed"

@@ -87,6 +87,13 @@ for f in pin_files:
         for key, value in (yaml.safe_load(open(f)) or {}).items():
             if key.endswith("_checksum_from_url"):
                 check(f"{os.path.relpath(f, ansible_dir)}: {key} defaults to false", value is False, value)
+# Grafana's package pin is checked against the signed APT index (tasks/signature.yml): on by default, with a literal
+# fingerprint as the trust anchor (a key fetched from the same server is trusted only for it).
+grafana_defaults = yaml.safe_load(open(os.path.join(ansible_dir, "roles", "grafana", "defaults", "main.yml")))
+check("grafana: the signature check is on and its key pinned by a literal fingerprint",
+      grafana_defaults.get("grafana_signature_check") is True
+      and re.fullmatch(r"[0-9A-F]{40}", str(grafana_defaults.get("grafana_apt_key_fingerprint"))) is not None,
+      grafana_defaults.get("grafana_apt_key_fingerprint"))
 release_roles = ("loki", "jaeger", "alloy", "promtail", "grafana")
 check("every release role has a checksum pin", {f"{r}_checksum" for r in release_roles} <= pinned, sorted(pinned))
 
