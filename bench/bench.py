@@ -6,10 +6,12 @@ A: full telemetry: every trace sampled and exported over OTLP to a counting rece
 B: telemetry off: OpenTelemetry SDK disabled, nothing scraped; everything else equal.
 
 Each round starts a fresh server from the packaged archive, waits for /health/ready (boot-to-ready time), loads
-/webapp/service in 5 s windows until throughput stops rising (the last three windows within 3 % of their mean, at
-least --warmup seconds), then measures /webapp/service and /webapi/add at that plateau. The ramp is the time from
+/webapp/service in 5 s windows until throughput stops rising (the last four windows within 3 % of their mean and
+not rising by more than that, at least --warmup seconds), then measures /webapp/service and /webapi/add at that plateau. The ramp is the time from
 ready to the end of the first window at 90 % of the plateau. Rounds alternate A, B, A, B, ...; each A/B pair gives
-a ratio, and the medians of the pairs' ratios are reported. Prints a table and writes JSON
+a ratio, and the medians of the pairs' ratios are reported. Nothing lost: after each A round the driver waits for
+the export to drain and compares the spans the receiver decoded with the SDK's processedSpans counter (exported,
+dropped) and with requests x spans per request. Prints a table and writes JSON
 (bench/target/results.json) with the machine description. --smoke runs one short round of each for CI.
 """
 import argparse
@@ -36,6 +38,10 @@ READY = "http://127.0.0.1:9990/health/ready"
 METRICS = ["http://127.0.0.1:9464/metrics", "http://127.0.0.1:9465/metrics", "http://127.0.0.1:9990/metrics"]
 OTLP_PORT = 14319
 ENDPOINTS = {"service": APP + "/webapp/service", "add": APP + "/webapi/add?a=2&b=2"}
+# Spans one request leaves when sampled: /service, webapp's SERVER, INTERNAL and REST client CLIENT span, then
+# webapi's SERVER, pool checkout (getConnection) and INSERT; /add, webapi's three. Probes and scrapes leave none.
+SPANS_PER_REQUEST = {"service": 6, "add": 3}
+APP_METRICS = METRICS[:2]
 CONFIGS = {
     "A": {"description": "full telemetry (100% traces over OTLP, metrics scraped every 5 s, JSON logs)",
           "properties": ["-Dotel.exporter.otlp.endpoint=http://127.0.0.1:%d" % OTLP_PORT,
@@ -64,13 +70,14 @@ def main():
     server_home = unpack_server()
     receiver = start_receiver()
     try:
+        wait_for(lambda: receiver_counts() is not None, 10, "the counting OTLP receiver did not start")
         runs = []
         for round_number in range(args.rounds):
             for name in ("A", "B"):
                 runs.append(run_round(server_home, name, round_number, args))
         boots = [boot_to_ready(server_home, CONFIGS["A"]) for _ in range(args.boots)]
         boots += [r["boot_to_ready_s"] for r in runs if r["config"] == "A"]
-        spans = json.load(urllib.request.urlopen("http://127.0.0.1:%d/" % OTLP_PORT, timeout=5))
+        spans = receiver_counts()
     finally:
         receiver.terminate()
 
@@ -143,9 +150,13 @@ def run_round(home, name, round_number, args):
         watchers.append(threading.Thread(target=scrape_every_5s, args=(stop,), daemon=True))
     for watcher in watchers:
         watcher.start()
+    received_before = receiver_counts()
+    spans = None
     try:
         warmup = warm_up(ENDPOINTS["service"], args.max_warmup, args.warmup, args.connections, window=RAMP_WINDOW_S)
         results = {endpoint: wrk(url, args.duration, args.connections) for endpoint, url in ENDPOINTS.items()}
+        if config["scrape"]:
+            spans = account_spans(warmup, results, received_before, args.connections)
     finally:
         stop.set()
         stop_server(process)
@@ -154,7 +165,62 @@ def run_round(home, name, round_number, args):
         round_number + 1, name, results["service"]["requests_per_s"], results["add"]["requests_per_s"], ramp,
         peak_rss[0] / 1e6), file=sys.stderr)
     return {"config": name, "round": round_number + 1, "boot_to_ready_s": boot_seconds,
-            "peak_rss_bytes": peak_rss[0], "warmup": warmup, "ramp_to_90pct_s": ramp, "endpoints": results}
+            "peak_rss_bytes": peak_rss[0], "warmup": warmup, "ramp_to_90pct_s": ramp, "endpoints": results,
+            "spans": spans}
+
+
+PROCESSED_SPANS = re.compile(r'^processedSpans(?:_ratio)?_total\{([^}]*)\} ([0-9.eE+]+)$', re.M)
+
+
+def sdk_span_counts():
+    """The SDK's own count (BatchSpanProcessor's processedSpans) over both WARs: handed to the exporter, dropped."""
+    counts = {"exported": 0, "dropped": 0}
+    for url in APP_METRICS:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            text = response.read().decode()
+        for labels, value in PROCESSED_SPANS.findall(text):
+            counts["dropped" if 'dropped="true"' in labels else "exported"] += int(float(value))
+    return counts
+
+
+def account_spans(warmup, results, received_before, connections):
+    """Nothing lost: once the export has drained, the receiver holds every span the SDK exported, and exported plus
+    dropped is requests x spans per request. wrk counts the responses it read; up to `connections` requests of each
+    wrk run can still be in flight when it stops, and the server finishes (and traces) them."""
+    requests = {"service": warmup["requests"] + results["service"]["requests"], "add": results["add"]["requests"]}
+    expected = sum(SPANS_PER_REQUEST[e] * n for e, n in requests.items())
+    in_flight = connections * ((len(warmup["windows_req_per_s"]) + 1) * SPANS_PER_REQUEST["service"]
+                               + SPANS_PER_REQUEST["add"])
+    # The batch processor exports every 5 s by default; the last batch is on its way once two reads agree.
+    deadline, last = time.monotonic() + 60, None
+    while True:
+        sdk = sdk_span_counts()
+        received = receiver_counts()["spans"] - received_before["spans"]
+        if (sdk == last and received >= sdk["exported"]) or time.monotonic() > deadline:
+            break
+        last = sdk
+        time.sleep(2)
+    accounted = sdk["exported"] + sdk["dropped"]
+    return {"requests": requests, "expected_at_least": expected, "expected_at_most": expected + in_flight,
+            "exported_by_sdk": sdk["exported"], "dropped_by_sdk": sdk["dropped"], "received": received,
+            "lost_in_export": sdk["exported"] - received,
+            "all_accounted": received == sdk["exported"] and expected <= accounted <= expected + in_flight}
+
+
+def receiver_counts():
+    try:
+        with urllib.request.urlopen("http://127.0.0.1:%d/" % OTLP_PORT, timeout=5) as response:
+            return json.load(response)
+    except OSError:
+        return None
+
+
+def wait_for(condition, seconds, message):
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise SystemExit(message)
+        time.sleep(0.1)
 
 
 RAMP_WINDOW_S = 5
@@ -199,6 +265,7 @@ def scrape_every_5s(stop):
 
 WRK_LATENCY = re.compile(r"^\s+(50|99)(?:\.000)?%\s+([\d.]+)(us|ms|s)\s*$")
 WRK_RPS = re.compile(r"^Requests/sec:\s+([\d.]+)")
+WRK_REQUESTS = re.compile(r"^\s*(\d+) requests in ")
 WRK_NON_2XX = re.compile(r"Non-2xx or 3xx responses:\s+(\d+)")
 WRK_ERRORS = re.compile(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)")
 UNIT = {"us": 1e-3, "ms": 1.0, "s": 1e3}
@@ -213,10 +280,12 @@ def wrk(url, seconds, connections):
 
 
 def parse_wrk(output):
-    result = {"requests_per_s": 0.0, "p50_ms": None, "p99_ms": None, "non_2xx": 0, "socket_errors": 0}
+    result = {"requests": 0, "requests_per_s": 0.0, "p50_ms": None, "p99_ms": None, "non_2xx": 0, "socket_errors": 0}
     for line in output.splitlines():
         if m := WRK_LATENCY.match(line):
             result["p%s_ms" % m.group(1)] = float(m.group(2)) * UNIT[m.group(3)]
+        elif m := WRK_REQUESTS.match(line):
+            result["requests"] = int(m.group(1))
         elif m := WRK_RPS.match(line):
             result["requests_per_s"] = float(m.group(1))
         elif m := WRK_NON_2XX.search(line):
@@ -256,7 +325,16 @@ def summarise(runs, boots, spans, args):
                                                "connections": args.connections},
             "configs": per_config, "ratios": ratios,
             "boot_to_ready_s_median": statistics.median(boots) if boots else None,
-            "otlp_export_requests": spans["requests"], "runs": runs}
+            "otlp_export_requests": spans["requests"], "spans_A": spans_summary(runs, spans), "runs": runs}
+
+
+def spans_summary(runs, received):
+    mine = [r["spans"] for r in runs if r["spans"]]
+    return {"rounds": len(mine), "all_accounted": bool(mine) and all(s["all_accounted"] for s in mine),
+            "exported_by_sdk": sum(s["exported_by_sdk"] for s in mine),
+            "dropped_by_sdk": sum(s["dropped_by_sdk"] for s in mine),
+            "received": sum(s["received"] for s in mine), "lost_in_export": sum(s["lost_in_export"] for s in mine),
+            "undecodable_exports": received["undecodable"]}
 
 
 def machine():
@@ -284,6 +362,9 @@ def print_table(result):
     print("peak RSS: A %.0f MB, B %.0f MB; boot to ready (median): %.2f s; OTLP export requests received: %d\n" % (
         result["configs"]["A"]["peak_rss_mb"], result["configs"]["B"]["peak_rss_mb"],
         result["boot_to_ready_s_median"] or 0, result["otlp_export_requests"]))
+    spans = result["spans_A"]
+    print("spans in A: %d exported by the SDK, %d received, %d dropped by the SDK; every round accounted: %s\n" % (
+        spans["exported_by_sdk"], spans["received"], spans["dropped_by_sdk"], spans["all_accounted"]))
 
 
 def require(binary, package):
@@ -292,19 +373,23 @@ def require(binary, package):
                          % (binary, package))
 
 
-def warm_up(url, max_seconds, min_seconds=0, connections=16, window=10, within=0.03, steady=3):
+def warm_up(url, max_seconds, min_seconds=0, connections=16, window=10, within=0.03, steady=4):
     """Load until throughput stops rising: at least min_seconds, then until the last `steady` windows are within 3 %
-    of their mean (or max_seconds). The JIT ramp on 2 cores has flat stretches: two windows alone stop too early."""
+    of their mean and the last is not 3 % above the first of them (or max_seconds). The JIT ramp on 2 cores has flat
+    stretches, and on a slow host it creeps up by 3-4 % per 5 s window for a minute: three windows within 3 % of
+    their mean alone stopped there, and the plateau measured after it was 1.5 times the last window."""
     started = time.monotonic()
-    windows = []
+    windows, requests = [], 0
     while time.monotonic() - started < max_seconds:
-        windows.append(wrk(url, window, connections)["requests_per_s"])
+        run = wrk(url, window, connections)
+        windows.append(run["requests_per_s"])
+        requests += run["requests"]
         last = windows[-steady:]
         mean = sum(last) / len(last)
         if (time.monotonic() - started >= min_seconds and len(last) == steady
-                and all(abs(w - mean) <= within * mean for w in last)):
+                and all(abs(w - mean) <= within * mean for w in last) and last[-1] - last[0] <= within * mean):
             break
-    return {"seconds": round(time.monotonic() - started), "windows_req_per_s": windows}
+    return {"seconds": round(time.monotonic() - started), "windows_req_per_s": windows, "requests": requests}
 
 
 def start_receiver():

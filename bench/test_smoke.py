@@ -51,6 +51,22 @@ class BenchSmokeTest(unittest.TestCase):
         self.assertGreater(self.result["boot_to_ready_s_median"], 0)
         self.assertGreater(self.result["otlp_export_requests"], 0, "configuration A exported no spans")
 
+    def test_every_span_of_configuration_a_is_accounted_for(self):
+        spans = self.result["spans_A"]
+        self.assertEqual(1, spans["rounds"], spans)
+        self.assertEqual(0, spans["undecodable_exports"], "the receiver could not walk an export request")
+        (run,) = [r["spans"] for r in self.result["runs"] if r["config"] == "A"]
+        # The counts are the receiver's decoded spans and the SDK's own counter, independent of each other.
+        self.assertGreater(run["received"], 0, run)
+        self.assertEqual(run["exported_by_sdk"], run["received"], run)
+        self.assertEqual(0, run["dropped_by_sdk"], run)
+        self.assertLessEqual(run["expected_at_least"], run["exported_by_sdk"], run)
+        self.assertLessEqual(run["exported_by_sdk"], run["expected_at_most"], run)
+        self.assertTrue(run["all_accounted"], run)
+        for name in ("A", "B"):
+            (one,) = [r for r in self.result["runs"] if r["config"] == name]
+            self.assertEqual(name == "B", one["spans"] is None, name)
+
 
 class SpikeSmokeTest(unittest.TestCase):
     """spike.py --smoke: 300 connections for 3 s on the server as shipped, which must answer only 200 or 503 problems."""
