@@ -14,6 +14,7 @@ in bench/target/profile-<config>.jfr for JDK Mission Control.
 """
 import argparse
 import collections
+import contextlib
 import json
 import os
 import re
@@ -51,19 +52,8 @@ def main():
     parser.add_argument("--configs", default="A,B")
     parser.add_argument("--max-warmup", type=int, default=240, help="seconds of warm-up load, at most")
     args = parser.parse_args()
-    bench.require("wrk", "wrk")
-    home = bench.unpack_server()
-    receiver = bench.start_receiver()
-    try:
-        first, _ = bench.start_server(home, bench.CONFIGS["B"])  # writes the class data sharing archive at exit
-        first_java = bench.java_child(first.pid)
-        bench.stop_server(first)
-        deadline = time.monotonic() + 120
-        while os.path.exists("/proc/%d" % first_java) and time.monotonic() < deadline:
-            time.sleep(0.5)  # the archive is written after the ports close; JFR is off in a JVM that writes one
+    with archived_home() as home:
         results = {name: profile(home, name, args) for name in args.configs.split(",")}
-    finally:
-        receiver.terminate()
     result = {"machine": bench.machine(), "measured_s": MEASURE_S, "configs": results}
     if "A" in results and "B" in results:
         result["A_minus_B_cpu_ms_per_1000_requests"] = {
@@ -107,6 +97,25 @@ def profile(home, name, args):
     cpu["total"] = round(sum(cpu.values()), 1)
     return {"description": config["description"], "warmup": warmup, "service": figures,
             "cpu_ms_per_1000_requests": cpu, "jfr_samples_per_1000_requests": jfr_components(recording, requests)}
+
+
+@contextlib.contextmanager
+def archived_home():
+    """A freshly unpacked server whose first boot has written the class data sharing archive (the measured boots then
+    use it, as a host's second start does), with the counting OTLP receiver running."""
+    bench.require("wrk", "wrk")
+    home = bench.unpack_server()
+    receiver = bench.start_receiver()
+    try:
+        first, _ = bench.start_server(home, bench.CONFIGS["B"])
+        first_java = bench.java_child(first.pid)
+        bench.stop_server(first)
+        deadline = time.monotonic() + 120
+        while os.path.exists("/proc/%d" % first_java) and time.monotonic() < deadline:
+            time.sleep(0.5)  # the archive is written after the ports close; JFR is off in a JVM that writes one
+        yield home
+    finally:
+        receiver.terminate()
 
 
 def thread_cpu(pid):
