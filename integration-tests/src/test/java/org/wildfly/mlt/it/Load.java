@@ -48,6 +48,7 @@ public final class Load {
         }
     }
 
+    private static final Duration TIMEOUT = Duration.ofSeconds(10);
     private static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -56,7 +57,12 @@ public final class Load {
 
     /** {@code requests} requests from {@code concurrency} callers, each sending its next one as soon as it has an answer. */
     public static Result closedLoop(String url, int requests, int concurrency) {
-        HttpRequest request = request(url).build();
+        return closedLoop(url, requests, concurrency, TIMEOUT);
+    }
+
+    /** The same, with a per-request timeout of its own (a caller queued behind hundreds of others waits longer). */
+    public static Result closedLoop(String url, int requests, int concurrency, Duration timeout) {
+        HttpRequest request = request(url).timeout(timeout).build();
         AtomicInteger remaining = new AtomicInteger(requests);
         return run(concurrency, () -> remaining.getAndDecrement() > 0 ? new Planned(System.nanoTime(), request) : null);
     }
@@ -94,7 +100,7 @@ public final class Load {
     }
 
     private static HttpRequest.Builder request(String url) {
-        return HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10));
+        return HttpRequest.newBuilder(URI.create(url)).timeout(TIMEOUT);
     }
 
     private static Result run(int callers, Schedule schedule) {
