@@ -191,15 +191,20 @@ def account_spans(warmup, results, received_before, connections):
     expected = sum(SPANS_PER_REQUEST[e] * n for e, n in requests.items())
     in_flight = connections * ((len(warmup["windows_req_per_s"]) + 1) * SPANS_PER_REQUEST["service"]
                                + SPANS_PER_REQUEST["add"])
-    # The batch processor exports every 5 s by default; the last batch is on its way once two reads agree.
-    deadline, last = time.monotonic() + 60, None
+    # The batch processor exports every 5 s by default (and later when the host is loaded): drained once the SDK
+    # has accounted for at least the expected spans, the receiver holds all it exported, and neither count has moved
+    # for longer than that delay. A loss shows as the deadline passing with a count short of the expected.
+    deadline, last, unchanged_since = time.monotonic() + 90, None, time.monotonic()
     while True:
         sdk = sdk_span_counts()
         received = receiver_counts()["spans"] - received_before["spans"]
-        if (sdk == last and received >= sdk["exported"]) or time.monotonic() > deadline:
+        now = time.monotonic()
+        if (sdk, received) != last:
+            last, unchanged_since = (sdk, received), now
+        if ((sdk["exported"] + sdk["dropped"] >= expected and received >= sdk["exported"]
+             and now - unchanged_since >= 6) or now > deadline):
             break
-        last = sdk
-        time.sleep(2)
+        time.sleep(1)
     accounted = sdk["exported"] + sdk["dropped"]
     return {"requests": requests, "expected_at_least": expected, "expected_at_most": expected + in_flight,
             "exported_by_sdk": sdk["exported"], "dropped_by_sdk": sdk["dropped"], "received": received,
