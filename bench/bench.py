@@ -7,8 +7,8 @@ B: telemetry off: OpenTelemetry SDK disabled, nothing scraped; everything else e
 
 Each round starts a fresh server from the packaged archive, waits for /health/ready (boot-to-ready time), loads
 /webapp/service in 5 s windows until throughput stops rising (the last four windows within 3 % of their mean and
-not rising by more than that, at least --warmup seconds), then measures /webapp/service and /webapi/add at that plateau. The ramp is the time from
-ready to the end of the first window at 90 % of the plateau. Rounds alternate A, B, A, B, ...; each A/B pair gives
+not rising by more than that, at least --warmup seconds), then measures /webapp/service and /webapi/add at that
+plateau. The ramp is the time from ready to the end of the first window at 90 % of the plateau. Rounds alternate A, B, A, B, ...; each A/B pair gives
 a ratio, and the medians of the pairs' ratios are reported. Nothing lost: after each A round the driver waits for
 the export to drain and compares the spans the receiver decoded with the SDK's processedSpans counter (exported,
 dropped) and with requests x spans per request. Prints a table and writes JSON

@@ -4,7 +4,8 @@ It stands in for Jaeger so that configuration A pays the full cost of exporting 
 the receiver itself steals as little CPU as possible from the server under test: it walks the protobuf's
 length-delimited fields down to the spans and counts them, decoding no span (ExportTraceServiceRequest field 1
 resource_spans → ResourceSpans field 2 scope_spans → ScopeSpans field 2 spans, as in opentelemetry-proto's
-trace.proto and trace_service.proto), after gunzipping the body as the exporter sends it. The driver compares the count with the SDK's own processedSpans counter.
+trace.proto and trace_service.proto), after gunzipping the body as the exporter sends it. The driver compares the
+count with the SDK's own processedSpans counter.
 """
 import gzip
 import json

@@ -75,10 +75,11 @@ case_() { # name, repository directory, expected text, expected exit status (0 o
         -e "grafana_archive_url=https://dl.example.invalid/grafana/release/13.2.1/$deb" \
         -e "grafana_checksum=sha256:$deb_sha" "$@" >"$work/case.log" 2>&1
     local rc=$?
-    if { [[ $status -eq 0 && $rc -eq 0 ]] || [[ $status -ne 0 && $rc -ne 0 ]]; } && grep -q -- "$expect" "$work/case.log"; then
+    if (( (status == 0) == (rc == 0) )) && grep -q -- "$expect" "$work/case.log"; then
         passed=$((passed + 1)); echo "PASS grafana signature: $name"
     else
-        failed=$((failed + 1)); echo "FAIL grafana signature: $name (exit $rc)"; tail -n 30 "$work/case.log" | sed 's/^/    /'
+        failed=$((failed + 1)); echo "FAIL grafana signature: $name (exit $rc)"
+        tail -n 30 "$work/case.log" | sed 's/^/    /'
     fi
 }
 accepted="$deb: the pinned sha256 is the one in stable's index, signed by $pinned"
